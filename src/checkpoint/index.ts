@@ -1,0 +1,1 @@
+export { comparePositions, type Position } from './position.js';

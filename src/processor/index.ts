@@ -1,0 +1,7 @@
+export { KinesisRecord, RecordDecodeError, RecordErrorCode, type RecordRef } from './record.js';
+export { ScopedCheckpointer, toPosition, type Checkpointer, type CheckpointTarget } from './checkpointer.js';
+export type { RecordProcessor, InitializeInput, ProcessRecordsInput, ShardInput } from './types.js';
+export { ShardSession, DEFAULT_CHECKPOINT_RETRY, type SessionOptions, type SessionOutcome, type SessionState } from './session.js';
+export { ExitCode, type ExitCodeValue } from './exit-codes.js';
+export { run, RunErrorCode, type RunProcessorOptions } from './run.js';
+export { claimProcessStdio, type ProcessStdio } from './stdio.js';

@@ -1,0 +1,90 @@
+import { KclTsError, excerpt } from '../errors.js';
+import type { WireRecord } from '../protocol/index.js';
+
+/** Error codes of the record area. */
+export const RecordErrorCode = {
+  /** `record.json()` found data that is not valid JSON. */
+  INVALID_JSON: 'KCLTS_ERR_RECORD_INVALID_JSON',
+} as const;
+
+/** Identifies a record for logs, dead letters and checkpoints. */
+export interface RecordRef {
+  partitionKey: string;
+  sequenceNumber: string;
+  subSequenceNumber: number;
+}
+
+/** A record's data could not be decoded as the handler asked. */
+export class RecordDecodeError extends KclTsError {
+  readonly record: RecordRef;
+  constructor(code: string, message: string, record: RecordRef, cause?: unknown) {
+    super(code, message, { cause });
+    this.record = record;
+  }
+}
+
+/**
+ * One Kinesis record. The payload is base64 on the wire and decoded only when `data`, `text()` or
+ * `json()` is first used, so a processor that routes on the partition key never pays for decoding.
+ */
+export class KinesisRecord implements RecordRef {
+  readonly partitionKey: string;
+  /** Decimal sequence number (up to 128 bits), kept as a string. */
+  readonly sequenceNumber: string;
+  /** Position inside a KPL aggregate; 0 for plain records. Checkpoints carry it. */
+  readonly subSequenceNumber: number;
+  /** The data exactly as the daemon sent it (base64). */
+  readonly base64: string;
+  /** Hash key the producer set explicitly, if any. */
+  readonly explicitHashKey: string | undefined;
+  readonly #arrivalMs: number | undefined;
+  #data: Buffer | undefined;
+
+  constructor(wire: WireRecord) {
+    this.partitionKey = wire.partitionKey;
+    this.sequenceNumber = wire.sequenceNumber;
+    this.subSequenceNumber = wire.subSequenceNumber ?? 0;
+    this.base64 = wire.data;
+    this.explicitHashKey = wire.explicitHashKey ?? undefined;
+    this.#arrivalMs = wire.approximateArrivalTimestamp ?? undefined;
+  }
+
+  /** The payload bytes (decoded on first use, then cached). */
+  get data(): Buffer {
+    return (this.#data ??= Buffer.from(this.base64, 'base64'));
+  }
+
+  /** When Kinesis accepted the record, if the daemon reported it. */
+  get approximateArrivalTimestamp(): Date | undefined {
+    return this.#arrivalMs === undefined ? undefined : new Date(this.#arrivalMs);
+  }
+
+  /** The payload as UTF-8 text. */
+  text(): string {
+    return this.data.toString('utf8');
+  }
+
+  /**
+   * The payload parsed as JSON. The type parameter is not checked at run time.
+   * @throws {RecordDecodeError} naming the record when the payload is not JSON.
+   */
+  json<T = unknown>(): T {
+    const text = this.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new RecordDecodeError(
+        RecordErrorCode.INVALID_JSON,
+        `Record ${this.sequenceNumber}/${this.subSequenceNumber} (partition key ${JSON.stringify(this.partitionKey)}) ` +
+          `is not JSON: ${(err as Error).message}; data: ${excerpt(text, 80)}`,
+        this.ref(),
+        err,
+      );
+    }
+  }
+
+  /** A plain reference to this record, for logs. */
+  ref(): RecordRef {
+    return { partitionKey: this.partitionKey, sequenceNumber: this.sequenceNumber, subSequenceNumber: this.subSequenceNumber };
+  }
+}

@@ -1,0 +1,101 @@
+import { describeValue, KclTsError } from '../errors.js';
+import type { LogOptions } from '../logging/index.js';
+import type { CheckpointRetryOptions } from '../protocol/index.js';
+import { ExitCode } from './exit-codes.js';
+import { ShardSession, type SessionOutcome } from './session.js';
+import { claimProcessStdio } from './stdio.js';
+import type { RecordProcessor } from './types.js';
+
+/** Options of {@link run} with a low-level processor. */
+export interface RunProcessorOptions {
+  /** The processor driven by the daemon's messages. */
+  processor: RecordProcessor;
+  /** Where and how to log. */
+  log?: LogOptions;
+  /** Retries of throttled or dependency-failed checkpoints. */
+  checkpointRetry?: CheckpointRetryOptions;
+  /**
+   * Checkpoint SHARD_END on `shardEnded` when the processor did not.
+   * @default false
+   */
+  autoCheckpointShardEnd?: boolean;
+  /**
+   * Longest accepted stdin line in bytes.
+   * @default 134217728 (128 MiB)
+   */
+  maxLineBytes?: number;
+  /**
+   * Ends the process; replaceable in tests.
+   * @default process.exit
+   */
+  exit?: (code: number) => void;
+}
+
+/** Error codes of the run area. */
+export const RunErrorCode = {
+  BAD_OPTION: 'KCLTS_ERR_RUN_BAD_OPTION',
+} as const;
+
+function checkOptions(options: RunProcessorOptions): void {
+  const p = options.processor as unknown;
+  if (typeof p !== 'object' || p === null || typeof (p as RecordProcessor).processRecords !== 'function') {
+    throw new KclTsError(
+      RunErrorCode.BAD_OPTION,
+      `Expected \`processor\` to be an object with a processRecords method, got ${describeValue(p)}`,
+    );
+  }
+  const max = options.maxLineBytes;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1024)) {
+    throw new KclTsError(RunErrorCode.BAD_OPTION, `Expected \`maxLineBytes\` to be an integer >= 1024, got ${describeValue(max)}`);
+  }
+}
+
+/**
+ * Runs this process as a MultiLangDaemon child: stdin/stdout carry the protocol, logs go through pino,
+ * stray stdout writes are diverted to the log, SIGTERM/SIGINT are ignored (the daemon drives shutdown),
+ * and the process exits when the daemon closes stdin. Resolves with the outcome just before exiting.
+ */
+export async function run(options: RunProcessorOptions): Promise<SessionOutcome> {
+  checkOptions(options);
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const { writer, log } = claimProcessStdio(options.log);
+  const logger = log.logger;
+  const session = new ShardSession({
+    processor: options.processor,
+    input: process.stdin,
+    output: writer,
+    logger,
+    onShardId: (id) => log.setShardId(id),
+    checkpointRetry: options.checkpointRetry,
+    autoCheckpointShardEnd: options.autoCheckpointShardEnd,
+    maxLineBytes: options.maxLineBytes,
+  });
+
+  const ignoreSignal = (signal: NodeJS.Signals) => () =>
+    logger.info({ signal }, `${signal} ignored: the daemon drives shutdown (shutdownRequested, then stdin closes)`);
+  const onTerm = ignoreSignal('SIGTERM');
+  const onInt = ignoreSignal('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  const onCrash = (err: unknown) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    logger.error(
+      { err: error, inFlight: session.inFlight, state: session.state },
+      'uncaught error in user code: stopping without a reply so that no checkpoint passes the records in flight',
+    );
+    session.abort(ExitCode.PROCESSOR_FAILED, error.message, error);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+
+  const outcome = await session.start();
+  process.off('uncaughtException', onCrash);
+  process.off('unhandledRejection', onCrash);
+  process.off('SIGTERM', onTerm);
+  process.off('SIGINT', onInt);
+  const level = outcome.exitCode === ExitCode.OK ? 'info' : 'error';
+  logger[level]({ exitCode: outcome.exitCode }, `exiting: ${outcome.reason}`);
+  log.flush();
+  exit(outcome.exitCode);
+  return outcome;
+}

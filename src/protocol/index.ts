@@ -1,0 +1,12 @@
+export * from './messages.js';
+export { decodeMessage, encodeMessage } from './codec.js';
+export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
+export { ProtocolWriter, type LineSink } from './writer.js';
+export { ProtocolError, ProtocolErrorCode } from './errors.js';
+export * from './checkpoint-errors.js';
+export {
+  CheckpointChannel,
+  backoffDelay,
+  type CheckpointRetryOptions,
+  type CheckpointRetry,
+} from './checkpoint-channel.js';

@@ -1,0 +1,227 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { comparePositions, type Position } from '../checkpoint/index.js';
+import type { ActionName, WireRecord } from '../protocol/index.js';
+import { ShardSession, type SessionOptions, type SessionOutcome } from '../processor/index.js';
+import type { RecordProcessor } from '../processor/index.js';
+import { LineQueue } from './line-queue.js';
+
+/** A checkpoint the fake daemon accepted, and the action during which it was made. */
+export interface AcceptedCheckpoint {
+  sequenceNumber: string | null;
+  subSequenceNumber: number | null;
+  /** True for the SHARD_END checkpoint (null sequence during shardEnded). */
+  shardEnd: boolean;
+  during: ActionName;
+}
+
+/** A checkpoint request as received, with the error the fake daemon answered (null when accepted). */
+export interface CheckpointRequestLog {
+  sequenceNumber: string | null;
+  subSequenceNumber: number | null;
+  during: ActionName;
+  error: string | null;
+}
+
+/** A batch encoded once, to send many times cheaply (benchmarks). */
+export interface EncodedBatch {
+  line: string;
+  count: number;
+  last: WireRecord | undefined;
+}
+
+/** Options shared by both ways of starting a FakeDaemon. */
+export interface FakeDaemonOptions {
+  /**
+   * Longest wait for each reply from the processor.
+   * @default 10000
+   */
+  replyTimeoutMs?: number;
+}
+
+/** Options of {@link FakeDaemon.inProcess}. */
+export interface InProcessOptions extends FakeDaemonOptions, Partial<Omit<SessionOptions, 'processor' | 'input' | 'output'>> {}
+
+/** Options of {@link FakeDaemon.spawn}. */
+export interface SpawnOptions extends FakeDaemonOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** The fake daemon's protocol expectations were not met by the processor. */
+export class FakeDaemonError extends Error {
+  override name = 'FakeDaemonError';
+}
+
+/**
+ * Plays the MultiLangDaemon against a processor, in-process or as a child command, over the same
+ * line protocol: sends actions, answers checkpoints like the daemon does (bounds checks, SHARD_END,
+ * injected errors) and insists on the matching status reply.
+ */
+export class FakeDaemon {
+  /** Checkpoints accepted, in order. */
+  readonly checkpoints: AcceptedCheckpoint[] = [];
+  /** Every checkpoint request, accepted or not. */
+  readonly checkpointRequests: CheckpointRequestLog[] = [];
+  /** Lines from the processor that were not protocol messages (the real daemon logs and skips them). */
+  readonly strayLines: string[] = [];
+  /** The child's stderr lines (spawn mode); the real daemon logs them at ERROR. */
+  readonly stderrLines: string[] = [];
+
+  readonly #toChild: Writable;
+  readonly #fromChild: LineQueue;
+  readonly #timeoutMs: number;
+  readonly #exited: Promise<number | null>;
+  readonly #errorsToInject: string[] = [];
+  #lastDelivered: WireRecord | undefined;
+  #lastCheckpoint: Position | undefined;
+  #shardEnded = false;
+
+  private constructor(toChild: Writable, fromChild: Readable, exited: Promise<number | null>, options: FakeDaemonOptions) {
+    this.#toChild = toChild;
+    this.#fromChild = new LineQueue(fromChild);
+    this.#exited = exited;
+    this.#timeoutMs = options.replyTimeoutMs ?? 10_000;
+  }
+
+  /** Drives `processor` in this process through a real {@link ShardSession}. */
+  static inProcess(processor: RecordProcessor, options: InProcessOptions = {}): FakeDaemon & { outcome: Promise<SessionOutcome> } {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const logger: Logger = options.logger ?? pino({ level: 'silent' });
+    const session = new ShardSession({ ...options, logger, processor, input, output });
+    const outcome = session.start();
+    const exited = outcome.then((o) => {
+      output.end();
+      return o.exitCode as number;
+    });
+    return Object.assign(new FakeDaemon(input, output, exited, options), { outcome });
+  }
+
+  /** Spawns `command args` as the daemon would (no shell) and talks to it over its stdin/stdout. */
+  static spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): FakeDaemon & { child: ChildProcess } {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const daemon = new FakeDaemon(child.stdin!, child.stdout!, exited, options);
+    const errLines = new LineQueue(child.stderr!);
+    void (async () => {
+      for (let line = await errLines.next(2 ** 31 - 1, 'stderr'); line !== null; line = await errLines.next(2 ** 31 - 1, 'stderr')) {
+        daemon.stderrLines.push(line);
+      }
+    })();
+    child.stdin!.on('error', () => undefined);
+    return Object.assign(daemon, { child });
+  }
+
+  /** Makes the next `times` checkpoint requests fail with the daemon error `errorName` (e.g. `ThrottlingException`). */
+  failCheckpoints(errorName: string, times = 1): void {
+    for (let i = 0; i < times; i++) this.#errorsToInject.push(errorName);
+  }
+
+  /** Sends initialize and waits for its status. */
+  initialize(shardId = 'shardId-000000000000', sequenceNumber = 'TRIM_HORIZON', subSequenceNumber = 0): Promise<void> {
+    return this.#exchange(JSON.stringify({ action: 'initialize', shardId, sequenceNumber, subSequenceNumber }), 'initialize');
+  }
+
+  /** Encodes a batch once, for {@link processRecords} to send many times. */
+  static encodeBatch(records: WireRecord[], millisBehindLatest = 0): EncodedBatch {
+    const line = JSON.stringify({ action: 'processRecords', millisBehindLatest, records });
+    return { line, count: records.length, last: records[records.length - 1] };
+  }
+
+  /** Sends a batch and waits for its status, answering checkpoints meanwhile. */
+  processRecords(records: WireRecord[] | EncodedBatch, millisBehindLatest = 0): Promise<void> {
+    const batch = Array.isArray(records) ? FakeDaemon.encodeBatch(records, millisBehindLatest) : records;
+    if (batch.last) this.#lastDelivered = batch.last;
+    return this.#exchange(batch.line, 'processRecords');
+  }
+
+  /** Sends leaseLost and waits for its status. */
+  leaseLost(): Promise<void> {
+    return this.#exchange('{"action":"leaseLost"}', 'leaseLost');
+  }
+
+  /** Sends shardEnded and waits for its status. */
+  shardEnded(): Promise<void> {
+    return this.#exchange('{"action":"shardEnded"}', 'shardEnded');
+  }
+
+  /** Sends shutdownRequested and waits for its status. */
+  shutdownRequested(): Promise<void> {
+    return this.#exchange('{"action":"shutdownRequested"}', 'shutdownRequested');
+  }
+
+  /** Sends the KCL 1.x shutdown message and waits for its status. */
+  legacyShutdown(reason: 'TERMINATE' | 'ZOMBIE'): Promise<void> {
+    return this.#exchange(JSON.stringify({ action: 'shutdown', reason }), 'shutdown');
+  }
+
+  /** Writes a raw line (for malformed-input tests). */
+  sendRaw(line: string): void {
+    this.#toChild.write(line.endsWith('\n') ? line : `${line}\n`);
+  }
+
+  /** Closes the processor's stdin, as the daemon does after leaseLost/shardEnded; resolves with its exit code. */
+  close(): Promise<number | null> {
+    this.#toChild.end();
+    return this.#exited;
+  }
+
+  /** Resolves with the exit code when the processor ends on its own. */
+  exited(): Promise<number | null> {
+    return this.#exited;
+  }
+
+  async #exchange(line: string, action: ActionName): Promise<void> {
+    this.#toChild.write(`${line}\n`);
+    for (;;) {
+      const reply = await this.#fromChild.next(this.#timeoutMs, `the status for ${action}`);
+      if (reply === null) throw new FakeDaemonError(`the processor closed stdout before answering ${action}`);
+      let message: { action?: unknown; responseFor?: unknown; sequenceNumber?: unknown; subSequenceNumber?: unknown };
+      try {
+        message = JSON.parse(reply) as typeof message;
+      } catch {
+        this.strayLines.push(reply);
+        continue;
+      }
+      if (message.action === 'status') {
+        if (message.responseFor !== action) {
+          throw new FakeDaemonError(`expected a status for ${action}, got one for ${String(message.responseFor)}`);
+        }
+        return;
+      }
+      if (message.action === 'checkpoint') {
+        this.#answerCheckpoint(message, action);
+        continue;
+      }
+      this.strayLines.push(reply);
+    }
+  }
+
+  #answerCheckpoint(message: { sequenceNumber?: unknown; subSequenceNumber?: unknown }, during: ActionName): void {
+    const sequenceNumber = typeof message.sequenceNumber === 'string' ? message.sequenceNumber : null;
+    const subSequenceNumber = typeof message.subSequenceNumber === 'number' ? message.subSequenceNumber : null;
+    const error = this.#errorsToInject.shift() ?? this.#validate(sequenceNumber, subSequenceNumber, during);
+    this.checkpointRequests.push({ sequenceNumber, subSequenceNumber, during, error });
+    if (error === null) {
+      const shardEnd = sequenceNumber === null && during === 'shardEnded';
+      if (shardEnd) this.#shardEnded = true;
+      const at = sequenceNumber === null ? this.#lastDelivered : { sequenceNumber, subSequenceNumber };
+      if (at && !shardEnd) this.#lastCheckpoint = { sequenceNumber: at.sequenceNumber, subSequenceNumber: at.subSequenceNumber ?? 0 };
+      this.checkpoints.push({ sequenceNumber: shardEnd ? null : at?.sequenceNumber ?? null, subSequenceNumber: shardEnd ? null : at?.subSequenceNumber ?? 0, shardEnd, during });
+    }
+    this.#toChild.write(`${JSON.stringify({ action: 'checkpoint', sequenceNumber, subSequenceNumber, error })}\n`);
+  }
+
+  /** The daemon's own checks: a checkpoint must lie between the last checkpoint and the last record delivered. */
+  #validate(sequenceNumber: string | null, subSequenceNumber: number | null, during: ActionName): string | null {
+    if (during === 'initialize' || during === 'leaseLost' || this.#shardEnded) return 'InvalidStateException';
+    if (sequenceNumber === null) return null;
+    if (!/^\d+$/.test(sequenceNumber)) return 'IllegalArgumentException';
+    const at = { sequenceNumber, subSequenceNumber };
+    if (this.#lastCheckpoint && comparePositions(at, this.#lastCheckpoint) < 0) return 'IllegalArgumentException';
+    if (!this.#lastDelivered || comparePositions(at, this.#lastDelivered) > 0) return 'IllegalArgumentException';
+    return null;
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * kcl-ts/testing: drive your processor through scripted shards without the Java daemon.
+ * @packageDocumentation
+ */
+export {
+  FakeDaemon,
+  FakeDaemonError,
+  type AcceptedCheckpoint,
+  type CheckpointRequestLog,
+  type EncodedBatch,
+  type FakeDaemonOptions,
+  type InProcessOptions,
+  type SpawnOptions,
+} from './fake-daemon.js';
+export { RecordFactory, FIRST_SEQUENCE, type RecordSpec, type BatchSpec } from './records.js';
+export { comparePositions, type Position } from '../checkpoint/index.js';
