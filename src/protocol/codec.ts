@@ -11,6 +11,13 @@ function invalid(action: string, field: string, value: unknown, expected: string
   );
 }
 
+const LEGACY_REASONS: Record<string, 'TERMINATE' | 'ZOMBIE'> = {
+  TERMINATE: 'TERMINATE',
+  SHARD_END: 'TERMINATE',
+  ZOMBIE: 'ZOMBIE',
+  LEASE_LOST: 'ZOMBIE',
+};
+
 const isOptionalNumber = (v: unknown): boolean => v === undefined || v === null || typeof v === 'number';
 const isOptionalString = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
 
@@ -25,7 +32,9 @@ function checkRecords(records: unknown, line: string): records is WireRecord[] {
     if (typeof r !== 'object' || r === null) {
       throw invalid('processRecords', `records[${i}]`, r, 'an object', line);
     }
-    if (typeof r.data !== 'string') throw invalid('processRecords', `records[${i}].data`, r.data, 'a base64 string', line);
+    // The daemon sends `data: null` for a record without payload; it reads as empty.
+    if (r.data === null) r.data = '';
+    else if (typeof r.data !== 'string') throw invalid('processRecords', `records[${i}].data`, r.data, 'a base64 string', line);
     if (typeof r.partitionKey !== 'string') {
       throw invalid('processRecords', `records[${i}].partitionKey`, r.partitionKey, 'a string', line);
     }
@@ -90,11 +99,12 @@ export function decodeMessage(line: string): InboundMessage {
     case 'shardEnded':
     case 'shutdownRequested':
       return m as unknown as InboundMessage;
-    case 'shutdown':
-      if (m.reason !== 'TERMINATE' && m.reason !== 'ZOMBIE') {
-        throw invalid('shutdown', 'reason', m.reason, '"TERMINATE" or "ZOMBIE"', line);
-      }
-      return m as unknown as InboundMessage;
+    case 'shutdown': {
+      // KCL 1.x sends TERMINATE/ZOMBIE; the 2.x/3.x class (never sent) would carry SHARD_END/LEASE_LOST.
+      const reason = LEGACY_REASONS[String(m.reason)];
+      if (!reason) throw invalid('shutdown', 'reason', m.reason, 'TERMINATE, ZOMBIE, SHARD_END or LEASE_LOST', line);
+      return { action: 'shutdown', reason };
+    }
     case 'checkpoint':
       if (!isOptionalString(m.sequenceNumber)) {
         throw invalid('checkpoint', 'sequenceNumber', m.sequenceNumber, 'a string or null', line);

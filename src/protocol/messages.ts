@@ -5,7 +5,7 @@
 
 /** A record as the daemon sends it inside `processRecords` (the daemon's `JsonFriendlyRecord`). */
 export interface WireRecord {
-  /** The record payload, base64-encoded. */
+  /** The record payload, base64-encoded (the daemon may send null for an empty payload; decoded as ''). */
   data: string;
   partitionKey: string;
   /** Kinesis sequence number: a decimal integer of up to 128 bits, always a string. */
@@ -49,7 +49,10 @@ export interface ShutdownRequestedMessage {
   action: 'shutdownRequested';
 }
 
-/** Daemon → child (KCL 1.x only): `TERMINATE` ≙ shardEnded, `ZOMBIE` ≙ leaseLost. */
+/**
+ * Daemon → child (KCL 1.x only): `TERMINATE` ≙ shardEnded, `ZOMBIE` ≙ leaseLost. The decoder also maps
+ * the 2.x names `SHARD_END` and `LEASE_LOST` to these.
+ */
 export interface LegacyShutdownMessage {
   action: 'shutdown';
   reason: 'TERMINATE' | 'ZOMBIE';

@@ -77,6 +77,8 @@ export class FakeDaemon {
   #lastDelivered: WireRecord | undefined;
   #lastCheckpoint: Position | undefined;
   #shardEnded = false;
+  /** True while a shardEnded (or legacy TERMINATE) is being handled: a null checkpoint means SHARD_END. */
+  #atShardEnd = false;
 
   private constructor(toChild: Writable, fromChild: Readable, exited: Promise<number | null>, options: FakeDaemonOptions) {
     this.#toChild = toChild;
@@ -144,7 +146,7 @@ export class FakeDaemon {
 
   /** Sends shardEnded and waits for its status. */
   shardEnded(): Promise<void> {
-    return this.#exchange('{"action":"shardEnded"}', 'shardEnded');
+    return this.#exchange('{"action":"shardEnded"}', 'shardEnded', true);
   }
 
   /** Sends shutdownRequested and waits for its status. */
@@ -154,7 +156,7 @@ export class FakeDaemon {
 
   /** Sends the KCL 1.x shutdown message and waits for its status. */
   legacyShutdown(reason: 'TERMINATE' | 'ZOMBIE'): Promise<void> {
-    return this.#exchange(JSON.stringify({ action: 'shutdown', reason }), 'shutdown');
+    return this.#exchange(JSON.stringify({ action: 'shutdown', reason }), 'shutdown', reason === 'TERMINATE');
   }
 
   /** Writes a raw line (for malformed-input tests). */
@@ -173,7 +175,8 @@ export class FakeDaemon {
     return this.#exited;
   }
 
-  async #exchange(line: string, action: ActionName): Promise<void> {
+  async #exchange(line: string, action: ActionName, atShardEnd = false): Promise<void> {
+    this.#atShardEnd = atShardEnd;
     this.#toChild.write(`${line}\n`);
     for (;;) {
       const reply = await this.#fromChild.next(this.#timeoutMs, `the status for ${action}`);
@@ -205,7 +208,7 @@ export class FakeDaemon {
     const error = this.#errorsToInject.shift() ?? this.#validate(sequenceNumber, subSequenceNumber, during);
     this.checkpointRequests.push({ sequenceNumber, subSequenceNumber, during, error });
     if (error === null) {
-      const shardEnd = sequenceNumber === null && during === 'shardEnded';
+      const shardEnd = sequenceNumber === null && this.#atShardEnd;
       if (shardEnd) this.#shardEnded = true;
       const at = sequenceNumber === null ? this.#lastDelivered : { sequenceNumber, subSequenceNumber };
       if (at && !shardEnd) this.#lastCheckpoint = { sequenceNumber: at.sequenceNumber, subSequenceNumber: at.subSequenceNumber ?? 0 };
@@ -217,6 +220,7 @@ export class FakeDaemon {
   /** The daemon's own checks: a checkpoint must lie between the last checkpoint and the last record delivered. */
   #validate(sequenceNumber: string | null, subSequenceNumber: number | null, during: ActionName): string | null {
     if (during === 'initialize' || during === 'leaseLost' || this.#shardEnded) return 'InvalidStateException';
+    if (during === 'shutdown' && !this.#atShardEnd) return 'InvalidStateException';
     if (sequenceNumber === null) return null;
     if (!/^\d+$/.test(sequenceNumber)) return 'IllegalArgumentException';
     const at = { sequenceNumber, subSequenceNumber };

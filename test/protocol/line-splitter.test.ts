@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { LineSplitter } from '../../src/protocol/line-splitter.js';
+import { ProtocolErrorCode } from '../../src/protocol/errors.js';
+
+function splitAll(chunks: Buffer[], max?: number): string[] {
+  const s = new LineSplitter(max);
+  const out: string[] = [];
+  for (const c of chunks) s.push(c, (l) => out.push(l));
+  s.end((l) => out.push(l));
+  return out;
+}
+
+function chunked(buf: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
+  return out;
+}
+
+test('splits lines within and across chunks', () => {
+  assert.deepEqual(splitAll([Buffer.from('a\nb'), Buffer.from('c\n'), Buffer.from('d\ne\n')]), ['a', 'bc', 'd', 'e']);
+});
+
+test('a line spread over many chunks is joined once, in order', () => {
+  const line = 'x'.repeat(200_000) + 'END';
+  assert.deepEqual(splitAll(chunked(Buffer.from(`${line}\nnext\n`), 65536)), [line, 'next']);
+});
+
+test('multi-byte UTF-8 characters cut by chunk boundaries decode correctly', () => {
+  const text = '€uro 日本語 emoji 😀 ü';
+  const bytes = Buffer.from(`${text}\n`);
+  for (let cut = 1; cut < bytes.length - 1; cut++) {
+    assert.deepEqual(splitAll([bytes.subarray(0, cut), bytes.subarray(cut)]), [text], `cut at byte ${cut}`);
+  }
+  assert.deepEqual(splitAll(chunked(bytes, 1)), [text]);
+});
+
+test('skips blank lines and drops a trailing CR', () => {
+  assert.deepEqual(splitAll([Buffer.from('\n\na\r\n\r\nb\n')]), ['a', 'b']);
+});
+
+test('flushes a last line without newline at end', () => {
+  assert.deepEqual(splitAll([Buffer.from('a\nlast')]), ['a', 'last']);
+});
+
+test('a line over the maximum is an error naming the limit', () => {
+  const s = new LineSplitter(1024);
+  assert.throws(
+    () => {
+      s.push(Buffer.alloc(600, 97), () => undefined);
+      s.push(Buffer.alloc(600, 97), () => undefined);
+    },
+    (err: Error & { code?: string }) => err.code === ProtocolErrorCode.LINE_TOO_LONG && /1024 bytes/.test(err.message),
+  );
+});
+
+test('property: any chunking of any lines yields the same lines', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => !/[\r\n]/.test(s) && s.trim() === s && s.length > 0), { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 10 }),
+      (lines, sizes) => {
+        const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+        const chunks: Buffer[] = [];
+        for (let i = 0, k = 0; i < bytes.length; k++) {
+          const n = sizes[k % sizes.length]!;
+          chunks.push(bytes.subarray(i, i + n));
+          i += n;
+        }
+        assert.deepEqual(splitAll(chunks), lines);
+      },
+    ),
+  );
+});
