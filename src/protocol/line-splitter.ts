@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 
 /** Default upper bound for one stdin line: far above the ~15 MB a full 10,000-record batch takes. */
@@ -6,13 +7,16 @@ export const DEFAULT_MAX_LINE_BYTES = 128 * 1024 * 1024;
 /**
  * Splits a byte stream into lines, linear in line length.
  *
- * Chunks that hold no newline are kept as they are (no string concatenation per chunk, which is what
- * makes split2 quadratic on 15 MB lines); a line is joined with one `Buffer.concat` and decoded once,
- * so a multi-byte UTF-8 character cut across chunks decodes correctly. Blank lines are skipped and a
- * trailing `\r` is dropped.
+ * A line that fits in one chunk is decoded straight from it. A line spread over chunks is decoded
+ * chunk by chunk (a `StringDecoder` carries a multi-byte UTF-8 character cut at a chunk boundary) and
+ * joined once at its newline: no per-chunk re-concatenation (split2's quadratic cost on 15 MB lines),
+ * and no joined Buffer copy, so each 64 KB chunk is garbage as soon as it is decoded (measured: lower
+ * peak RSS than joining Buffers, see README "Design notes"). Splitting on byte 0x0A is safe in UTF-8.
+ * Blank lines are skipped and a trailing `\r` is dropped.
  */
 export class LineSplitter {
-  #pending: Buffer[] = [];
+  readonly #decoder = new StringDecoder('utf8');
+  #parts: string[] = [];
   #pendingBytes = 0;
   readonly #maxLineBytes: number;
 
@@ -35,37 +39,41 @@ export class LineSplitter {
     let nl = chunk.indexOf(10, start);
     while (nl !== -1) {
       if (this.#pendingBytes === 0) {
-        this.#emit(chunk, start, nl, onLine);
+        this.#check(nl - start);
+        this.#emit(chunk.toString('utf8', start, nl), onLine);
       } else {
         this.#check(this.#pendingBytes + (nl - start));
-        this.#pending.push(chunk.subarray(start, nl));
-        const joined = Buffer.concat(this.#pending, this.#pendingBytes + (nl - start));
-        this.#pending = [];
-        this.#pendingBytes = 0;
-        this.#emit(joined, 0, joined.length, onLine);
+        this.#parts.push(this.#decoder.write(chunk.subarray(start, nl)));
+        this.#emit(this.#take(), onLine);
       }
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
     if (start < chunk.length) {
       this.#check(this.#pendingBytes + (chunk.length - start));
-      this.#pending.push(start === 0 ? chunk : chunk.subarray(start));
+      this.#parts.push(this.#decoder.write(start === 0 ? chunk : chunk.subarray(start)));
       this.#pendingBytes += chunk.length - start;
     }
   }
 
   /** Flushes a last line that had no trailing newline. */
   end(onLine: (line: string) => void): void {
-    if (this.#pendingBytes === 0) return;
-    const joined = Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
+    if (this.#pendingBytes > 0) this.#emit(this.#take(), onLine);
+  }
+
+  #take(): string {
+    const tail = this.#decoder.end();
+    if (tail.length > 0) this.#parts.push(tail);
+    const line = this.#parts.length === 1 ? this.#parts[0]! : this.#parts.join('');
+    this.#parts = [];
     this.#pendingBytes = 0;
-    this.#emit(joined, 0, joined.length, onLine);
+    return line;
   }
 
   #check(bytes: number): void {
     if (bytes > this.#maxLineBytes) {
-      this.#pending = [];
+      this.#decoder.end();
+      this.#parts = [];
       this.#pendingBytes = 0;
       throw new ProtocolError(
         ProtocolErrorCode.LINE_TOO_LONG,
@@ -75,9 +83,9 @@ export class LineSplitter {
     }
   }
 
-  #emit(buf: Buffer, start: number, end: number, onLine: (line: string) => void): void {
-    if (end > start && buf[end - 1] === 13) end--;
-    if (end === start) return;
-    onLine(buf.toString('utf8', start, end));
+  #emit(line: string, onLine: (line: string) => void): void {
+    const end = line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
+    if (end === 0) return;
+    onLine(end === line.length ? line : line.slice(0, end));
   }
 }
