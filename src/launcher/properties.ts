@@ -100,7 +100,11 @@ export function parseProperties(text: string): ParsedProperties {
   return { entries, duplicates };
 }
 
-/** Splits `executableName` exactly as the daemon does: on runs of spaces only (no shell, tabs kept). */
+/**
+ * Splits `executableName` exactly as the daemon does (Java's `split(" +")`): on runs of spaces only (no
+ * shell, tabs kept). Like Java, a leading space gives an empty first word (possible only through an
+ * escape such as `\ `, since the parser drops leading whitespace); trailing spaces give nothing.
+ */
 export function splitExecutableName(value: string): string[] {
-  return value.replace(/^ +/, '').split(/ +/).filter((part, i, all) => part !== '' || i < all.length - 1);
+  return value.split(/ +/).filter((part, i, all) => part !== '' || i < all.length - 1);
 }
