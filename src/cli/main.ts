@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliIO } from '../launcher/io.js';
 import { packageRoot } from '../launcher/package-root.js';
 import { jarsCommand } from './jars.js';
+import { runCommand } from './run.js';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -17,6 +18,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  program.addCommand(runCommand(io, setExit));
   program.addCommand(jarsCommand(io, setExit));
   return program;
 }

@@ -1,0 +1,149 @@
+// End to end on the real MultiLangDaemon (KCL 3.1.3 from Maven Central), started by the real `kcl-ts run`
+// launcher, against kinesis-local and DynamoDB Local. The tests of this file share the emulators and run
+// in order; each app has its own stream and lease table.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { putRecords, splitShardInHalf, type PutResult } from '../../src/local/kinesis.js';
+import { clearLeaderLock, scanLeases } from '../../src/local/lease-table.js';
+import { comparePositions } from '../../src/checkpoint/index.js';
+import {
+  createApp,
+  createStream,
+  events,
+  launch,
+  processed,
+  startEmulators,
+  waitFor,
+  type App,
+  type Emulators,
+  type Launcher,
+  type ProcessedRecord,
+} from './stack.js';
+
+let emu: Emulators;
+
+before(async () => {
+  emu = await startEmulators();
+});
+
+after(async () => {
+  await emu?.stop();
+});
+
+/** Keys `key-0` … `key-(keys-1)`; the data of each record is `<key>:<n>` with n counting per key from `from`. */
+function makeEntries(count: number, keys: number, from = 0): { partitionKey: string; data: string }[] {
+  const counters = new Map<string, number>();
+  return Array.from({ length: count }, (_, i) => {
+    const key = `key-${i % keys}`;
+    const n = (counters.get(key) ?? from) + 1;
+    counters.set(key, n);
+    return { partitionKey: key, data: `${key}:${n}` };
+  });
+}
+
+/** Per key, the counters in processing order must be strictly increasing. */
+function assertPerKeyOrder(records: ProcessedRecord[]): void {
+  const last = new Map<string, number>();
+  for (const r of records) {
+    const n = Number(r.data.split(':')[1]);
+    const prev = last.get(r.partitionKey) ?? 0;
+    assert.ok(n > prev, `key ${r.partitionKey}: record ${n} processed after ${prev}`);
+    last.set(r.partitionKey, n);
+  }
+}
+
+/** The last sequence number put into each shard. */
+function lastPerShard(puts: PutResult[]): Map<string, string> {
+  const last = new Map<string, string>();
+  for (const p of puts) {
+    const prev = last.get(p.shardId);
+    if (!prev || comparePositions({ sequenceNumber: p.sequenceNumber }, { sequenceNumber: prev }) > 0) last.set(p.shardId, p.sequenceNumber);
+  }
+  return last;
+}
+
+async function checkpointsEqual(app: App, expected: Map<string, string>): Promise<boolean> {
+  const leases = await scanLeases(emu.dynamodb, app.name);
+  return [...expected].every(([shard, seq]) => leases.find((l) => l.leaseKey === shard)?.checkpoint === seq);
+}
+
+async function stop(launcher: Launcher): Promise<{ code: number | null; ms: number }> {
+  const t0 = Date.now();
+  launcher.child.kill('SIGTERM');
+  const code = await launcher.exited;
+  return { code, ms: Date.now() - t0 };
+}
+
+let main: App;
+let firstPuts: PutResult[] = [];
+
+test('2 shards, 5,000 records over 100 keys: all processed once, per-key order, checkpoints at the last records; SIGTERM shuts down cleanly', async () => {
+  const shards = await createStream(emu.kinesis, 'orders', 2);
+  main = await createApp(emu, 'e2e-main', 'orders', shards);
+  const launcher = launch(main);
+  await waitFor('both shards initialized', () => events(main).filter((e) => e.action === 'initialize').length === 2, 120_000, launcher);
+
+  firstPuts = await putRecords(emu.kinesis, 'orders', makeEntries(5000, 100));
+  assert.equal(new Set(firstPuts.map((p) => p.shardId)).size, 2, 'records spread over both shards');
+  await waitFor('5,000 records processed', () => processed(main).length >= 5000, 120_000, launcher);
+
+  const records = processed(main);
+  assert.equal(records.length, 5000, 'no record processed twice');
+  assert.deepEqual(new Set(records.map((r) => r.sequenceNumber)), new Set(firstPuts.map((p) => p.sequenceNumber)));
+  assertPerKeyOrder(records);
+  const last = lastPerShard(firstPuts);
+  await waitFor('lease checkpoints at the last sequence numbers', () => checkpointsEqual(main, last), 20_000, launcher);
+
+  const sigtermAt = Date.now();
+  const { code, ms } = await stop(launcher);
+  assert.equal(code, 0, `launcher exit code after SIGTERM\n${launcher.output().slice(-2000)}`);
+  assert.ok(ms < 8000 + 5000, `shut down in ${ms} ms (shutdownGraceMillis 8000)`);
+  const after = events(main).filter((e) => e.at >= sigtermAt);
+  for (const shard of last.keys()) {
+    assert.ok(after.some((e) => e.shardId === shard && e.action === 'shutdownRequested'), `${shard} got shutdownRequested`);
+  }
+  assert.ok(await checkpointsEqual(main, last), 'final checkpoints still at the last records');
+});
+
+test('a restart resumes after the checkpoint: nothing before it is processed again', async () => {
+  assert.ok(main, 'runs after the first test');
+  await clearLeaderLock(emu.dynamodb, main.name);
+  const launcher = launch(main);
+  const morePuts = await putRecords(emu.kinesis, 'orders', makeEntries(500, 100, 50));
+  await waitFor('500 more records processed', () => processed(main).length >= 5500, 120_000, launcher);
+  await waitFor('checkpoints at the new last records', () => checkpointsEqual(main, lastPerShard(morePuts)), 20_000, launcher);
+  const records = processed(main);
+  assert.equal(records.length, 5500, 'no record processed twice across the restart');
+  assert.deepEqual(new Set(records.slice(5000).map((r) => r.sequenceNumber)), new Set(morePuts.map((p) => p.sequenceNumber)));
+  assertPerKeyOrder(records);
+  const { code } = await stop(launcher);
+  assert.equal(code, 0);
+});
+
+test('resharding: the parent gets shardEnded and checkpoints SHARD_END, the child shards start and process', async () => {
+  const [parent] = await createStream(emu.kinesis, 'reshard', 1);
+  const app = await createApp(emu, 'e2e-split', 'reshard', [parent!]);
+  const launcher = launch(app);
+  await waitFor('the shard initialized', () => events(app).some((e) => e.action === 'initialize'), 120_000, launcher);
+  await putRecords(emu.kinesis, 'reshard', makeEntries(200, 20));
+  await waitFor('200 records processed', () => processed(app).length >= 200, 60_000, launcher);
+
+  await splitShardInHalf(emu.kinesis, 'reshard', parent!);
+  await waitFor('shardEnded on the parent', () => events(app).some((e) => e.action === 'shardEnded' && e.shardId === parent), 60_000, launcher);
+  await waitFor(
+    'SHARD_END checkpoint of the parent',
+    async () => (await scanLeases(emu.dynamodb, app.name)).find((l) => l.leaseKey === parent)?.checkpoint === 'SHARD_END',
+    20_000,
+    launcher,
+  );
+  await waitFor('both child shards initialized', () => new Set(events(app).filter((e) => e.action === 'initialize' && e.shardId !== parent).map((e) => e.shardId)).size === 2, 60_000, launcher);
+
+  const childPuts = await putRecords(emu.kinesis, 'reshard', makeEntries(200, 20, 10));
+  await waitFor('records of the child shards processed', () => processed(app).length >= 400, 60_000, launcher);
+  const children = new Set(processed(app).slice(200).map((r) => r.shardId));
+  assert.ok(!children.has(parent!), 'new records come from the child shards');
+  assert.deepEqual(children, new Set(childPuts.map((p) => p.shardId)));
+  assertPerKeyOrder(processed(app));
+  const { code } = await stop(launcher);
+  assert.equal(code, 0);
+});
