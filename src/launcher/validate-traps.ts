@@ -2,9 +2,8 @@
  * Settings the daemon accepts but that fail at startup, hang or cut short shutdown, or surprise on a
  * local setup. Each check names what happens and what to set instead.
  */
-import { POLLING_KEYS } from './known-properties.js';
+import { POLLING_KEYS, type PropertyType } from './known-properties.js';
 import type { PropertyEntry } from './properties.js';
-import type { PropertyType } from './known-properties.js';
 import type { Diagnostic } from './validate.js';
 
 /** Entries by their canonical known-property name. */
