@@ -33,20 +33,26 @@ export class KinesisRecord implements RecordRef {
   readonly sequenceNumber: string;
   /** Position inside a KPL aggregate; 0 for plain records. Checkpoints carry it. */
   readonly subSequenceNumber: number;
-  /** The data exactly as the daemon sent it (base64). */
-  readonly base64: string;
   /** Hash key the producer set explicitly, if any. */
   readonly explicitHashKey: string | undefined;
   readonly #arrivalMs: number | undefined;
+  /** The base64 payload: text, or its bytes (a view of the stdin chunk) for records of large lines. */
+  #base64: string | Buffer;
   #data: Buffer | undefined;
 
   constructor(wire: WireRecord) {
     this.partitionKey = wire.partitionKey;
     this.sequenceNumber = wire.sequenceNumber;
     this.subSequenceNumber = wire.subSequenceNumber ?? 0;
-    this.base64 = wire.data;
+    this.#base64 = wire.data;
     this.explicitHashKey = wire.explicitHashKey ?? undefined;
     this.#arrivalMs = wire.approximateArrivalTimestamp ?? undefined;
+  }
+
+  /** The payload exactly as the daemon sent it (base64 text). */
+  get base64(): string {
+    const b = this.#base64;
+    return typeof b === 'string' ? b : (this.#base64 = b.toString('latin1'));
   }
 
   /** The payload bytes (decoded on first use, then cached). */

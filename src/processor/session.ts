@@ -6,7 +6,7 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   ProtocolWriter,
-  decodeMessage,
+  decodeLine,
   type ActionMessage,
   type ActionName,
   type CheckpointRetryOptions,
@@ -143,7 +143,7 @@ export class ShardSession {
 
   /** Starts reading; resolves when the session is over (stdin closed or a fail-safe stop). */
   start(): Promise<SessionOutcome> {
-    const onLine = (line: string): void => this.#onLine(line);
+    const onLine = (segments: Buffer[], bytes: number): void => this.#onLine(segments, bytes);
     this.#input.on('data', (chunk: Buffer | string) => {
       if (this.#outcome) return;
       try {
@@ -172,11 +172,11 @@ export class ShardSession {
     this.#end({ exitCode, reason, error });
   }
 
-  #onLine(line: string): void {
+  #onLine(segments: Buffer[], bytes: number): void {
     if (this.#outcome) return;
     let message: InboundMessage;
     try {
-      message = decodeMessage(line);
+      message = decodeLine(segments, bytes);
     } catch (err) {
       this.#failProtocol(err as Error);
       return;

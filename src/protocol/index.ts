@@ -1,6 +1,6 @@
 export * from './messages.js';
-export { decodeMessage, encodeMessage } from './codec.js';
-export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
+export { decodeMessage, decodeLine, encodeMessage } from './codec.js';
+export { LineSplitter, DEFAULT_MAX_LINE_BYTES, segmentsToString, type LineHandler } from './line-splitter.js';
 export { ProtocolWriter, type LineSink } from './writer.js';
 export { ProtocolError, ProtocolErrorCode } from './errors.js';
 export * from './checkpoint-errors.js';

@@ -5,8 +5,11 @@
 
 /** A record as the daemon sends it inside `processRecords` (the daemon's `JsonFriendlyRecord`). */
 export interface WireRecord {
-  /** The record payload, base64-encoded (the daemon may send null for an empty payload; decoded as ''). */
-  data: string;
+  /**
+   * The record payload, base64-encoded (the daemon may send null for an empty payload; decoded as '').
+   * Records decoded from a large line hold the base64 bytes as a Buffer view of the stdin chunk instead.
+   */
+  data: string | Buffer;
   partitionKey: string;
   /** Kinesis sequence number: a decimal integer of up to 128 bits, always a string. */
   sequenceNumber: string;

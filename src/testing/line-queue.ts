@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { LineSplitter } from '../protocol/index.js';
+import { LineSplitter, segmentsToString } from '../protocol/index.js';
 
 /** Lines read from a stream, taken one at a time with `next()`; `null` once the stream ended. */
 export class LineQueue {
@@ -10,7 +10,7 @@ export class LineQueue {
 
   constructor(stream: Readable) {
     const splitter = new LineSplitter();
-    const onLine = (line: string) => this.#push(line);
+    const onLine = (segments: Buffer[], bytes: number) => this.#push(segmentsToString(segments, bytes));
     stream.on('data', (chunk: Buffer | string) => splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, onLine));
     stream.on('end', () => {
       splitter.end(onLine);

@@ -1,14 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LineSplitter } from '../../src/protocol/line-splitter.js';
+import { LineSplitter, segmentsToString } from '../../src/protocol/line-splitter.js';
 import { ProtocolErrorCode } from '../../src/protocol/errors.js';
 
 function splitAll(chunks: Buffer[], max?: number): string[] {
   const s = new LineSplitter(max);
   const out: string[] = [];
-  for (const c of chunks) s.push(c, (l) => out.push(l));
-  s.end((l) => out.push(l));
+  const onLine = (segments: Buffer[], bytes: number) => {
+    assert.equal(segments.reduce((n, b) => n + b.length, 0), bytes, 'byte count matches the pieces');
+    out.push(segmentsToString(segments, bytes));
+  };
+  for (const c of chunks) s.push(c, onLine);
+  s.end(onLine);
   return out;
 }
 
@@ -22,9 +26,16 @@ test('splits lines within and across chunks', () => {
   assert.deepEqual(splitAll([Buffer.from('a\nb'), Buffer.from('c\n'), Buffer.from('d\ne\n')]), ['a', 'bc', 'd', 'e']);
 });
 
-test('a line spread over many chunks is joined once, in order', () => {
+test('a line spread over many chunks is handed on as views of them, in order, without copies', () => {
   const line = 'x'.repeat(200_000) + 'END';
   assert.deepEqual(splitAll(chunked(Buffer.from(`${line}\nnext\n`), 65536)), [line, 'next']);
+  const chunks = chunked(Buffer.from(`${line}\n`), 65536);
+  let pieces: Buffer[] = [];
+  new LineSplitter().push(chunks[0]!, () => undefined);
+  const s = new LineSplitter();
+  for (const c of chunks) s.push(c, (segments) => (pieces = segments));
+  assert.equal(pieces.length, chunks.length);
+  pieces.forEach((p, i) => assert.equal(p.buffer, chunks[i]!.buffer, `piece ${i} shares memory with its chunk`));
 });
 
 test('multi-byte UTF-8 characters cut by chunk boundaries decode correctly', () => {
