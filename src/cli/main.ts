@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import type { CliIO } from '../launcher/io.js';
 import { packageRoot } from '../launcher/package-root.js';
 import { jarsCommand } from './jars.js';
+import { localCommand } from './local.js';
 import { runCommand } from './run.js';
+import { doctorCommand, initCommand, validateCommand } from './tools.js';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -19,6 +21,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   program.addCommand(runCommand(io, setExit));
+  program.addCommand(localCommand(io, setExit));
+  program.addCommand(validateCommand(io, setExit));
+  program.addCommand(initCommand(io, setExit));
+  program.addCommand(doctorCommand(io, setExit));
   program.addCommand(jarsCommand(io, setExit));
   return program;
 }

@@ -147,3 +147,20 @@ test('resharding: the parent gets shardEnded and checkpoints SHARD_END, the chil
   const { code } = await stop(launcher);
   assert.equal(code, 0);
 });
+
+test('the README first command: `kcl-ts local --records 100` brings up the stack, processes the demo records, stops cleanly', async () => {
+  const { spawn } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const { repoRoot } = await import('./stack.js');
+  const port = () => String(20_000 + Math.floor(Math.random() * 20_000));
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kcl-ts.js'), 'local', '--records', '100', '--rate', '50', '--kinesis-port', port(), '--dynamodb-port', port()], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, out.slice(-3000));
+  assert.match(out, /all 100 records processed: shutting down/);
+  assert.match(out, /daemon stopped \(exit 0\); put 100, processed 100/);
+});
