@@ -2,9 +2,10 @@
  * Checks `executableName` the way the daemon will use it: split on spaces (no shell), the first word run
  * through `ProcessBuilder` from the daemon's working directory, and, for `node`, the script it is given.
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Diagnostic, ValidateContext } from './validate.js';
+import { isExecutableFile } from './java.js';
 import { splitExecutableName, type PropertyEntry } from './properties.js';
 
 const SCRIPT_EXTENSION = /\.(?:m|c)?(?:js|ts)$/;
@@ -12,15 +13,7 @@ const SCRIPT_EXTENSION = /\.(?:m|c)?(?:js|ts)$/;
 const NODE_OPTIONS_WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
 const NO_SCRIPT_OPTIONS = new Set(['-e', '--eval', '-p', '--print']);
 
-/** True when `path` is a file this process may execute. */
-export function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
+export { isExecutableFile };
 
 function shellTraps(value: string): string[] {
   const found: string[] = [];

@@ -57,19 +57,14 @@ export async function startKinesis(opts: KinesisEmulatorOptions): Promise<{ proc
     },
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await proc.waitReady(async () => {
-      for (const [name] of streams) {
-        const s = await awsJson<{ StreamDescriptionSummary: { StreamStatus: string } }>(endpoint, 'kinesis', 'DescribeStreamSummary', { StreamName: name });
-        if (s.StreamDescriptionSummary.StreamStatus !== 'ACTIVE') return false;
-      }
-      if (streams.length === 0) await awsJson(endpoint, 'kinesis', 'ListStreams', {});
-      return true;
-    }, 60_000);
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
+  await proc.waitReady(async () => {
+    for (const [name] of streams) {
+      const s = await awsJson<{ StreamDescriptionSummary: { StreamStatus: string } }>(endpoint, 'kinesis', 'DescribeStreamSummary', { StreamName: name });
+      if (s.StreamDescriptionSummary.StreamStatus !== 'ACTIVE') return false;
+    }
+    if (streams.length === 0) await awsJson(endpoint, 'kinesis', 'ListStreams', {});
+    return true;
+  }, 60_000);
   return { process: proc, endpoint };
 }
 
@@ -104,14 +99,9 @@ export async function startDynamoDb(opts: DynamoDbLocalOptions): Promise<{ proce
     { env: opts.env, logFile: opts.logFile },
   );
   const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await proc.waitReady(async () => {
-      await awsJson(endpoint, 'dynamodb', 'ListTables', {});
-      return true;
-    }, 60_000);
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
+  await proc.waitReady(async () => {
+    await awsJson(endpoint, 'dynamodb', 'ListTables', {});
+    return true;
+  }, 60_000);
   return { process: proc, endpoint };
 }

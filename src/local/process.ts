@@ -47,14 +47,18 @@ export class ServiceProcess {
   }
 
   /**
-   * Polls `probe` until it resolves true; fails if the process exits first or after `timeoutMs`.
+   * Polls `probe` until it resolves true. If the process exits first or `timeoutMs` passes, stops the
+   * process and fails naming its log file.
    */
   async waitReady(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running) throw new Error(`${this.name} exited before it was ready; see ${this.logFile}`);
       if (await probe().catch(() => false)) return;
-      if (Date.now() > deadline) throw new Error(`${this.name} not ready after ${timeoutMs} ms; see ${this.logFile}`);
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new Error(`${this.name} not ready after ${timeoutMs} ms; see ${this.logFile}`);
+      }
       await sleep(100);
     }
   }

@@ -1,5 +1,6 @@
 import { excerpt } from '../errors.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
+import { scanNumber } from './json-number.js';
 
 /** Options of {@link parseSegments}. */
 export interface ParseSegmentsOptions {
@@ -445,45 +446,3 @@ class SegmentedParser {
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
-
-/**
- * Scans the JSON number grammar from `i` in `b`: the index after the number; `end` when the input ends
- * inside or right after it (the caller decides whether more may follow); `-(k + 1)` when byte `k` breaks
- * the grammar (at `end`, `-(end + 1)` is never returned: running out is reported as `end`).
- */
-function scanNumber(b: ArrayLike<number>, i: number, end: number): number {
-  if (b[i] === 0x2d) i++;
-  if (i >= end) return end;
-  let c = b[i]!;
-  if (c === 0x30) i++;
-  else if (c >= 0x31 && c <= 0x39) {
-    do i++;
-    while (i < end && (c = b[i]!) >= 0x30 && c <= 0x39);
-  } else return -(i + 1);
-  if (i >= end) return end;
-  c = b[i]!;
-  if (c === 0x2e) {
-    i++;
-    if (i >= end) return end;
-    c = b[i]!;
-    if (c < 0x30 || c > 0x39) return -(i + 1);
-    do i++;
-    while (i < end && (c = b[i]!) >= 0x30 && c <= 0x39);
-    if (i >= end) return end;
-    c = b[i]!;
-  }
-  if (c === 0x65 || c === 0x45) {
-    i++;
-    if (i >= end) return end;
-    c = b[i]!;
-    if (c === 0x2b || c === 0x2d) {
-      i++;
-      if (i >= end) return end;
-      c = b[i]!;
-    }
-    if (c < 0x30 || c > 0x39) return -(i + 1);
-    do i++;
-    while (i < end && (c = b[i]!) >= 0x30 && c <= 0x39);
-  }
-  return i;
-}
