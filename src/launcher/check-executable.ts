@@ -63,7 +63,9 @@ function checkNodeScript(parts: readonly string[], entry: PropertyEntry, ctx: Va
   const found = nodeScript(parts.slice(1));
   if (!found || existsSync(resolve(ctx.cwd, found.script))) return undefined;
   const full = resolve(ctx.cwd, found.script);
-  let fix = `use an absolute path (e.g. \`node ${resolve(ctx.fileDir, found.script)}\`), or start \`kcl-ts run\` in the directory the path is relative to`;
+  let fix = isAbsolute(found.script)
+    ? 'build the consumer or correct the path (validate on the machine, or in the image, that runs the daemon)'
+    : `use an absolute path (e.g. \`node ${resolve(ctx.fileDir, found.script)}\`), or start \`kcl-ts run\` in the directory the path is relative to`;
   const end = found.index + 2;
   const spaced = parts.slice(1, end - 1).some((_, i) => existsSync(resolve(ctx.cwd, parts.slice(i + 1, end).join(' '))));
   if (spaced) {
@@ -75,7 +77,9 @@ function checkNodeScript(parts: readonly string[], entry: PropertyEntry, ctx: Va
     level: 'error',
     key: entry.key,
     line: entry.line,
-    message: `executableName: script \`${found.script}\` not found at ${full}; node resolves it against the daemon's working directory, which is the directory \`kcl-ts run\` is started in (${ctx.cwd})`,
+    message: isAbsolute(found.script)
+      ? `executableName: script \`${found.script}\` not found`
+      : `executableName: script \`${found.script}\` not found at ${full}; node resolves it against the daemon's working directory, which is the directory \`kcl-ts run\` is started in (${ctx.cwd})`,
     fix,
   };
 }
