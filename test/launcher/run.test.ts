@@ -1,0 +1,370 @@
+// `kcl-ts run` (runDaemon) against a fake `java` (test/fixtures/fake-java.ts behind a /bin/sh wrapper):
+// the JVM command line, environment and process group, signal forwarding, exit codes, and the errors
+// that stop it before the JVM starts.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LauncherError, LauncherErrorCode } from '../../src/launcher/errors.js';
+import type { CliIO } from '../../src/launcher/io.js';
+import { ensureJars, readLock } from '../../src/launcher/jars.js';
+import { DAEMON_MAIN_CLASS, daemonArgs, launcherExitCode, runDaemon, type DaemonRunOptions } from '../../src/launcher/run.js';
+import { fixture, sleep, tempDir } from '../helpers.js';
+
+const root = tempDir('kcl-ts-run-');
+/** The `java` wrapper: exec keeps the pid, so signals sent to it reach the fixture. */
+const JAVA = join(root, 'java');
+writeFileSync(JAVA, `#!/bin/sh\nexec '${process.execPath}' '${fixture('fake-java')}' "$@"\n`);
+chmodSync(JAVA, 0o755);
+const CONSUMER = join(root, 'consumer.mjs');
+writeFileSync(CONSUMER, '');
+
+const VALID = [
+  `executableName = ${process.execPath} ${CONSUMER}`,
+  'applicationName = app',
+  'streamName = orders',
+  'AWSCredentialsProvider = DefaultCredentialsProvider',
+  'regionName = us-east-1',
+  'shutdownGraceMillis = 20000',
+  'retrievalMode = POLLING',
+].join('\n');
+
+let jarsDir: string;
+let classpath: string[];
+before(async () => {
+  const jars = await ensureJars('kcl-multilang', { env: process.env });
+  jarsDir = jars.dir;
+  classpath = jars.classpath;
+});
+
+let counter = 0;
+
+interface Run {
+  /** The run's folder: io.cwd, holding app.properties and the fake's files. */
+  dir: string;
+  io: CliIO;
+  out: string[];
+  err: string[];
+  signals: EventEmitter;
+  result: Promise<number>;
+  /** What the fake JVM recorded once it was ready for signals. */
+  ready(): Promise<Recorded>;
+  /** argv of every invocation of the fake java (`-version` included). */
+  calls(): string[][];
+  marker(): string[];
+}
+interface Recorded {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  pid: number;
+  pgrp?: number;
+  childPid?: number;
+}
+
+/** Starts runDaemon in a fresh folder with app.properties = `properties`, the fake java in `mode`. */
+function start({ mode, properties, env, ...overrides }: { mode?: string; properties?: string; env?: NodeJS.ProcessEnv } & Partial<DaemonRunOptions> = {}): Run {
+  const dir = join(root, `run${++counter}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'app.properties'), properties ?? VALID);
+  const out: string[] = [];
+  const err: string[] = [];
+  const files = { calls: join(dir, 'calls.jsonl'), record: join(dir, 'record.json'), marker: join(dir, 'marker.txt') };
+  const io: CliIO = {
+    stdout: { write: (t: string) => out.push(t) },
+    stderr: { write: (t: string) => err.push(t) },
+    env: {
+      PATH: '/usr/bin:/bin',
+      FAKE_JAVA_CALLS: files.calls,
+      FAKE_JAVA_RECORD: files.record,
+      FAKE_JAVA_MARKER: files.marker,
+      FAKE_JAVA_MODE: mode ?? 'wait',
+      KCL_TS_TEST_MARK: 'from io.env',
+      ...env,
+    },
+    cwd: dir,
+  };
+  const signals = new EventEmitter();
+  const result = runDaemon({
+    propertiesFile: 'app.properties',
+    java: JAVA,
+    jarsDir,
+    io,
+    signals: signals as unknown as DaemonRunOptions['signals'],
+    ...overrides,
+  });
+  result.catch(() => undefined); // awaited by the tests; avoids an unhandled rejection while waiting
+  return {
+    dir,
+    io,
+    out,
+    err,
+    signals,
+    result,
+    async ready() {
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(files.record)) {
+        if (Date.now() > deadline) assert.fail(`the fake JVM did not start; stderr: ${err.join('')}`);
+        await sleep(10);
+      }
+      return JSON.parse(readFileSync(files.record, 'utf8')) as Recorded;
+    },
+    calls: () => (existsSync(files.calls) ? readFileSync(files.calls, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : []),
+    marker: () => (existsSync(files.marker) ? readFileSync(files.marker, 'utf8').trim().split('\n') : []),
+  };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LauncherError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof LauncherError, `expected a LauncherError ${code}, got ${String((err as Error)?.stack ?? err)}`);
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected a LauncherError ${code}, it resolved`);
+}
+
+/** True while `pid` runs (a zombie waiting for an init that reaps slowly counts as gone). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+// ---- pure functions -----------------------------------------------------------------------------------
+
+test('launcherExitCode', () => {
+  assert.equal(launcherExitCode(0, null, false), 0);
+  assert.equal(launcherExitCode(1, null, false), 1);
+  assert.equal(launcherExitCode(1, null, true), 1, 'a failure during a requested stop stays a failure');
+  assert.equal(launcherExitCode(143, null, true), 0, 'SIGTERM we forwarded: clean');
+  assert.equal(launcherExitCode(130, null, true), 0, 'SIGINT we forwarded: clean');
+  assert.equal(launcherExitCode(143, null, false), 143, 'the JVM stopped on its own (or by someone else)');
+  assert.equal(launcherExitCode(130, null, false), 130);
+  assert.equal(launcherExitCode(137, null, true), 137);
+  assert.equal(launcherExitCode(null, 'SIGKILL', false), 137);
+  assert.equal(launcherExitCode(null, 'SIGKILL', true), 137);
+  assert.equal(launcherExitCode(null, 'SIGSEGV', false), 139);
+  assert.equal(launcherExitCode(null, 'SIGTERM', false), 143);
+  assert.equal(launcherExitCode(null, null, false), 1);
+});
+
+test('daemonArgs: JVM args first, then encoding, classpath + properties folder, main class, -p, -l', () => {
+  assert.deepEqual(daemonArgs(['/j/a.jar', '/j/b.jar'], '/etc/app/app.properties', {}), [
+    '-Dfile.encoding=UTF-8',
+    '-cp',
+    '/j/a.jar:/j/b.jar:/etc/app',
+    'software.amazon.kinesis.multilang.MultiLangDaemon',
+    '-p',
+    '/etc/app/app.properties',
+  ]);
+  assert.deepEqual(daemonArgs(['/j/a.jar'], '/etc/app/app.properties', { jvmArgs: ['-Xmx1g', '-Da=b'], logConfig: '/etc/app/logback.xml' }), [
+    '-Xmx1g',
+    '-Da=b',
+    '-Dfile.encoding=UTF-8',
+    '-cp',
+    '/j/a.jar:/etc/app',
+    DAEMON_MAIN_CLASS,
+    '-p',
+    '/etc/app/app.properties',
+    '-l',
+    '/etc/app/logback.xml',
+  ]);
+});
+
+// ---- the JVM it starts ---------------------------------------------------------------------------------
+
+test('runDaemon: the JVM command line, cwd, env and its own process group', async () => {
+  const logback = join(root, 'logback.xml');
+  const run = start({ mode: 'exit:0', jvmArgs: ['-Xmx256m', '-Dkcl.test=1'], logConfig: logback });
+  assert.equal(await run.result, 0);
+  const rec = await run.ready();
+  const props = join(run.dir, 'app.properties');
+  assert.deepEqual(rec.argv, [
+    '-Xmx256m',
+    '-Dkcl.test=1',
+    '-Dfile.encoding=UTF-8',
+    '-cp',
+    [...classpath, run.dir].join(':'),
+    'software.amazon.kinesis.multilang.MultiLangDaemon',
+    '-p',
+    props,
+    '-l',
+    logback,
+  ]);
+  const cp = rec.argv[4]!.split(':');
+  assert.equal(cp.length, 132);
+  assert.ok(cp.includes(join(jarsDir, 'amazon-kinesis-client-multilang-3.1.3.jar')));
+  assert.equal(rec.cwd, run.dir);
+  assert.equal(rec.env.KCL_TS_TEST_MARK, 'from io.env');
+  assert.equal(rec.env.PATH, '/usr/bin:/bin');
+  assert.equal(rec.pgrp, rec.pid, 'the JVM leads its own process group');
+  assert.deepEqual(run.calls(), [['-version'], rec.argv], 'java -version, then the daemon');
+  const stderr = run.err.join('');
+  assert.match(stderr, /kcl-ts: starting software\.amazon\.kinesis:amazon-kinesis-client-multilang:3\.1\.3 on openjdk version "17\.0\.1" 2021-10-19 with app\.properties/);
+  assert.match(stderr, /kcl-ts: daemon exited \(code 0\); exit 0/);
+  assert.deepEqual(run.out, [], 'nothing on stdout');
+});
+
+test('runDaemon: without logConfig there is no -l', async () => {
+  const run = start({ mode: 'exit:0' });
+  assert.equal(await run.result, 0);
+  const { argv } = await run.ready();
+  assert.equal(argv[0], '-Dfile.encoding=UTF-8');
+  assert.deepEqual(argv.slice(-3), [DAEMON_MAIN_CLASS, '-p', join(run.dir, 'app.properties')]);
+});
+
+test('runDaemon: a relative logConfig is resolved against io.cwd, like the properties file', {
+  todo: 'bug: daemonArgs resolves logConfig with resolve(opts.logConfig), i.e. against process.cwd(), not io.cwd',
+}, async () => {
+  const run = start({ mode: 'exit:0', logConfig: 'logback.xml' });
+  assert.equal(await run.result, 0);
+  const { argv } = await run.ready();
+  assert.deepEqual(argv.slice(-2), ['-l', join(run.dir, 'logback.xml')]);
+});
+
+test('runDaemon: warnings are printed and the daemon still starts', async () => {
+  const run = start({ mode: 'exit:0', properties: `${VALID}\nstreamname = typo` });
+  assert.equal(await run.result, 0);
+  assert.match(run.err.join(''), /streamname/);
+  assert.equal(run.calls().length, 2);
+});
+
+// ---- exit codes and signals ------------------------------------------------------------------------------
+
+test('runDaemon: the JVM exit code is passed on (1 → 1; 143 or 130 without a forwarded signal stay)', async () => {
+  for (const [code, expected] of [
+    [1, 1],
+    [143, 143],
+    [130, 130],
+    [0, 0],
+  ]) {
+    const run = start({ mode: `exit:${code}` });
+    assert.equal(await run.result, expected, `JVM exit ${code}`);
+    assert.match(run.err.join(''), new RegExp(`daemon exited \\(code ${code}\\); exit ${expected}`));
+  }
+});
+
+test('runDaemon: a JVM killed by SIGKILL → 137', async () => {
+  const run = start({ mode: 'sigkill' });
+  assert.equal(await run.result, 137);
+  assert.match(run.err.join(''), /daemon exited \(SIGKILL\); exit 137/);
+});
+
+test('runDaemon: SIGTERM is forwarded to the JVM; its 143 is a clean 0; handlers are removed afterwards', async () => {
+  const run = start();
+  await run.ready();
+  assert.equal(run.signals.listenerCount('SIGTERM'), 1);
+  run.signals.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.result, 0);
+  assert.deepEqual(run.marker(), ['SIGTERM']);
+  assert.match(run.err.join(''), /kcl-ts: SIGTERM: asking the daemon to shut down gracefully/);
+  assert.match(run.err.join(''), /daemon exited \(code 143\); exit 0/);
+  for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) assert.equal(run.signals.listenerCount(s), 0, s);
+});
+
+test('runDaemon: SIGHUP is forwarded as SIGTERM', async () => {
+  const run = start();
+  await run.ready();
+  run.signals.emit('SIGHUP', 'SIGHUP');
+  assert.equal(await run.result, 0);
+  assert.deepEqual(run.marker(), ['SIGTERM']);
+});
+
+test('runDaemon: SIGINT is forwarded as SIGINT; its 130 is a clean 0', async () => {
+  const run = start();
+  await run.ready();
+  run.signals.emit('SIGINT', 'SIGINT');
+  assert.equal(await run.result, 0);
+  assert.deepEqual(run.marker(), ['SIGINT']);
+});
+
+test('runDaemon: a JVM failing while stopping keeps its failure code', async () => {
+  const run = start({ env: { FAKE_JAVA_STOP_CODE: '1' } });
+  await run.ready();
+  run.signals.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.result, 1);
+});
+
+test('runDaemon: the third signal kills the JVM and its process group (shard children) → 137', async () => {
+  const run = start({ mode: 'shard-child' });
+  const rec = await run.ready();
+  assert.ok(rec.childPid && isAlive(rec.childPid));
+  try {
+    run.signals.emit('SIGTERM', 'SIGTERM');
+    run.signals.emit('SIGINT', 'SIGINT');
+    await sleep(200);
+    assert.ok(isAlive(rec.pid), 'two signals do not kill it');
+    run.signals.emit('SIGINT', 'SIGINT');
+    assert.equal(await run.result, 137);
+    const stderr = run.err.join('');
+    assert.match(stderr, /still shutting down \(up to shutdownGraceMillis\); signal once more to kill it now/);
+    assert.match(stderr, /killing the daemon and its shard processes/);
+    assert.deepEqual(run.marker(), ['SIGTERM'], 'only the first signal is forwarded');
+    const deadline = Date.now() + 5000;
+    while (isAlive(rec.childPid) && Date.now() < deadline) await sleep(20);
+    assert.equal(isAlive(rec.childPid), false, 'the shard child was killed with the group');
+  } finally {
+    for (const pid of [rec.childPid, rec.pid]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+// ---- errors before the JVM starts ------------------------------------------------------------------------
+
+test('runDaemon: properties missing applicationName → PROPERTIES_INVALID; java never ran', async () => {
+  const run = start({ properties: VALID.replace('applicationName = app\n', '') });
+  const err = await rejectsWith(run.result, LauncherErrorCode.PROPERTIES_INVALID);
+  assert.equal(err.code, 'KCLTS_ERR_LAUNCHER_PROPERTIES_INVALID');
+  assert.match(err.message, /app\.properties has 1 error\(s\); fix them/);
+  assert.match(run.err.join(''), /applicationName/);
+  assert.deepEqual(run.calls(), []);
+});
+
+test('runDaemon: executableName not found → PROPERTIES_INVALID naming it; java never ran', async () => {
+  const run = start({ properties: VALID.replace(/^executableName = .*$/m, 'executableName = node-that-is-not-there app.js') });
+  await rejectsWith(run.result, LauncherErrorCode.PROPERTIES_INVALID);
+  assert.match(run.err.join(''), /node-that-is-not-there.*not found/);
+  assert.deepEqual(run.calls(), []);
+});
+
+test('runDaemon: a missing properties file → PROPERTIES_INVALID saying it cannot be read', async () => {
+  const run = start({ propertiesFile: 'nope.properties' });
+  await rejectsWith(run.result, LauncherErrorCode.PROPERTIES_INVALID);
+  assert.match(run.err.join(''), /cannot read .*nope\.properties: no such file/);
+  assert.deepEqual(run.calls(), []);
+});
+
+test('runDaemon: no Java → JAVA_NOT_FOUND; nothing started', async () => {
+  const empty = join(root, 'empty-bin');
+  mkdirSync(empty, { recursive: true });
+  const run = start({ java: undefined, env: { PATH: empty } });
+  const err = await rejectsWith(run.result, LauncherErrorCode.JAVA_NOT_FOUND);
+  assert.match(err.message, /JAVA_HOME/);
+  assert.deepEqual(run.calls(), []);
+});
+
+test('runDaemon: Java 8 → JAVA_TOO_OLD; the daemon is not started', async () => {
+  const run = start({ env: { FAKE_JAVA_VERSION: '1.8.0_402' } });
+  const err = await rejectsWith(run.result, LauncherErrorCode.JAVA_TOO_OLD);
+  assert.match(err.message, /Java 8/);
+  assert.deepEqual(run.calls(), [['-version']]);
+});
+
+test('runDaemon: jarsDir without the jars → JARS_MISSING; the daemon is not started', async () => {
+  const empty = join(root, 'no-jars');
+  mkdirSync(empty, { recursive: true });
+  const run = start({ jarsDir: empty });
+  const err = await rejectsWith(run.result, LauncherErrorCode.JARS_MISSING);
+  assert.ok(err.message.includes(`${readLock('kcl-multilang').files[0]!.file} is missing`), err.message);
+  assert.deepEqual(run.calls(), [['-version']]);
+});
