@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { benchSplit } from './split.js';
 import { benchPipe } from './pipe.js';
 import { benchMemory } from './memory.js';
+import { benchE2e } from './e2e.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const noop = join(here, '..', 'test', 'fixtures', 'noop-processor.js');
@@ -27,6 +28,7 @@ if (!only || only === 'pipe') {
 if (!only || only === 'rss') {
   out.rss1KB = await benchPipe(noop, { recordBytes: 1024, batchSize: 10_000, batches: 30 });
 }
+if (!only || only === 'e2e') out.e2e = await benchE2e();
 const json = JSON.stringify(out, null, 2);
 mkdirSync(join(here, '..', '..', 'bench', 'results'), { recursive: true });
 writeFileSync(join(here, '..', '..', 'bench', 'results', 'latest.json'), `${json}\n`);
