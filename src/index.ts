@@ -23,6 +23,13 @@ export {
   type SessionOutcome,
   type SessionState,
   type RunProcessorOptions,
+  type RunHandlerOptions,
+  type RunOptions,
+  type HandlerOptions,
+  type RecordContext,
+  type RecordHandler,
+  type BatchHandler,
+  type CheckpointInterval,
   type ExitCodeValue,
 } from './processor/index.js';
 export {

@@ -1,1 +1,2 @@
-export { comparePositions, type Position } from './position.js';
+export { comparePositions, compareDecimal, type Position } from './position.js';
+export { CheckpointTracker, TrackerErrorCode } from './tracker.js';

@@ -5,14 +5,29 @@ export interface Position {
 }
 
 /**
- * Orders positions as the daemon does: by sequence number as a big integer, then sub-sequence number.
- * Sequence numbers of one shard may differ in length, so string comparison is not enough.
+ * Compares two non-negative decimal integer strings numerically without BigInt: by length once leading
+ * zeros are ignored, then by characters. Sequence numbers are compared per record on the hot path.
+ */
+export function compareDecimal(a: string, b: string): number {
+  if (a === b) return 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length - 1 && a.charCodeAt(i) === 48) i++;
+  while (j < b.length - 1 && b.charCodeAt(j) === 48) j++;
+  const la = a.length - i;
+  const lb = b.length - j;
+  if (la !== lb) return la < lb ? -1 : 1;
+  for (; i < a.length; i++, j++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * Orders positions as the daemon does: by sequence number as an integer, then sub-sequence number.
+ * Sequence numbers of one shard may differ in length, so plain string comparison is not enough.
  */
 export function comparePositions(a: Position, b: Position): number {
-  if (a.sequenceNumber !== b.sequenceNumber) {
-    const sa = BigInt(a.sequenceNumber);
-    const sb = BigInt(b.sequenceNumber);
-    if (sa !== sb) return sa < sb ? -1 : 1;
-  }
-  return (a.subSequenceNumber ?? 0) - (b.subSequenceNumber ?? 0);
+  return compareDecimal(a.sequenceNumber, b.sequenceNumber) || (a.subSequenceNumber ?? 0) - (b.subSequenceNumber ?? 0);
 }

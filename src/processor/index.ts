@@ -3,5 +3,16 @@ export { ScopedCheckpointer, toPosition, type Checkpointer, type CheckpointTarge
 export type { RecordProcessor, InitializeInput, ProcessRecordsInput, ShardInput } from './types.js';
 export { ShardSession, DEFAULT_CHECKPOINT_RETRY, type SessionOptions, type SessionOutcome, type SessionState } from './session.js';
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
-export { run, RunErrorCode, type RunProcessorOptions } from './run.js';
+export { run, RunErrorCode, type RunProcessorOptions, type RunHandlerOptions, type RunOptions, type RunCommonOptions } from './run.js';
+export { HandlerProcessor } from './handler-processor.js';
+export {
+  resolveHandlerOptions,
+  OptionErrorCode,
+  type HandlerOptions,
+  type ResolvedHandlerOptions,
+  type RecordContext,
+  type RecordHandler,
+  type BatchHandler,
+  type CheckpointInterval,
+} from './handler-options.js';
 export { claimProcessStdio, type ProcessStdio } from './stdio.js';

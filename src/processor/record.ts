@@ -55,6 +55,16 @@ export class KinesisRecord implements RecordRef {
     return typeof b === 'string' ? b : (this.#base64 = b.toString('latin1'));
   }
 
+  /** Payload size in bytes, computed from the base64 length without decoding. */
+  get size(): number {
+    const b = this.#base64;
+    const n = b.length;
+    if (n === 0) return 0;
+    const last = typeof b === 'string' ? b.charCodeAt(n - 1) : b[n - 1];
+    const prev = typeof b === 'string' ? b.charCodeAt(n - 2) : b[n - 2];
+    return (n / 4) * 3 - (last === 61 ? (prev === 61 ? 2 : 1) : 0);
+  }
+
   /** The payload bytes (decoded on first use, then cached). */
   get data(): Buffer {
     return (this.#data ??= Buffer.from(this.base64, 'base64'));

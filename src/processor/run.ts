@@ -2,23 +2,18 @@ import { describeValue, KclTsError } from '../errors.js';
 import type { LogOptions } from '../logging/index.js';
 import type { CheckpointRetryOptions } from '../protocol/index.js';
 import { ExitCode } from './exit-codes.js';
+import { resolveHandlerOptions, type HandlerOptions } from './handler-options.js';
+import { HandlerProcessor } from './handler-processor.js';
 import { ShardSession, type SessionOutcome } from './session.js';
 import { claimProcessStdio } from './stdio.js';
 import type { RecordProcessor } from './types.js';
 
-/** Options of {@link run} with a low-level processor. */
-export interface RunProcessorOptions {
-  /** The processor driven by the daemon's messages. */
-  processor: RecordProcessor;
+/** Options common to both forms of {@link run}. */
+export interface RunCommonOptions {
   /** Where and how to log. */
   log?: LogOptions;
   /** Retries of throttled or dependency-failed checkpoints. */
   checkpointRetry?: CheckpointRetryOptions;
-  /**
-   * Checkpoint SHARD_END on `shardEnded` when the processor did not.
-   * @default false
-   */
-  autoCheckpointShardEnd?: boolean;
   /**
    * Longest accepted stdin line in bytes.
    * @default 134217728 (128 MiB)
@@ -31,14 +26,33 @@ export interface RunProcessorOptions {
   exit?: (code: number) => void;
 }
 
+/** Options of {@link run} with a low-level processor. */
+export interface RunProcessorOptions extends RunCommonOptions {
+  /** The processor driven by the daemon's messages. */
+  processor: RecordProcessor;
+  /**
+   * Checkpoint SHARD_END on `shardEnded` when the processor did not.
+   * @default false
+   */
+  autoCheckpointShardEnd?: boolean;
+}
+
+/** Options of {@link run} with a per-record (`handle`) or per-key sub-batch (`handleBatch`) handler. */
+export interface RunHandlerOptions extends RunCommonOptions, HandlerOptions {
+  processor?: undefined;
+}
+
+/** Either form: `run({ processor })` or `run({ handle, ... })` / `run({ handleBatch, ... })`. */
+export type RunOptions = RunProcessorOptions | RunHandlerOptions;
+
 /** Error codes of the run area. */
 export const RunErrorCode = {
   BAD_OPTION: 'KCLTS_ERR_RUN_BAD_OPTION',
 } as const;
 
-function checkOptions(options: RunProcessorOptions): void {
+function checkOptions(options: RunOptions): void {
   const p = options.processor as unknown;
-  if (typeof p !== 'object' || p === null || typeof (p as RecordProcessor).processRecords !== 'function') {
+  if (p !== undefined && (typeof p !== 'object' || p === null || typeof (p as RecordProcessor).processRecords !== 'function')) {
     throw new KclTsError(
       RunErrorCode.BAD_OPTION,
       `Expected \`processor\` to be an object with a processRecords method, got ${describeValue(p)}`,
@@ -51,23 +65,26 @@ function checkOptions(options: RunProcessorOptions): void {
 }
 
 /**
- * Runs this process as a MultiLangDaemon child: stdin/stdout carry the protocol, logs go through pino,
+ * Runs this process as a MultiLangDaemon child, with a low-level `processor` or a per-record `handle`
+ * (`handleBatch`) that kcl-ts dispatches into ordered per-partition-key queues: stdin/stdout carry the protocol, logs go through pino,
  * stray stdout writes are diverted to the log, SIGTERM/SIGINT are ignored (the daemon drives shutdown),
  * and the process exits when the daemon closes stdin. Resolves with the outcome just before exiting.
  */
-export async function run(options: RunProcessorOptions): Promise<SessionOutcome> {
+export async function run(options: RunOptions): Promise<SessionOutcome> {
   checkOptions(options);
+  const handlerOptions = options.processor === undefined ? resolveHandlerOptions(options) : undefined;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const { writer, log } = claimProcessStdio(options.log);
   const logger = log.logger;
+  const processor = options.processor ?? new HandlerProcessor(handlerOptions!, logger);
   const session = new ShardSession({
-    processor: options.processor,
+    processor,
     input: process.stdin,
     output: writer,
     logger,
     onShardId: (id) => log.setShardId(id),
     checkpointRetry: options.checkpointRetry,
-    autoCheckpointShardEnd: options.autoCheckpointShardEnd,
+    autoCheckpointShardEnd: options.processor ? options.autoCheckpointShardEnd : false,
     maxLineBytes: options.maxLineBytes,
   });
 

@@ -3,8 +3,15 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { comparePositions, type Position } from '../checkpoint/index.js';
 import type { ActionName, WireRecord } from '../protocol/index.js';
-import { ShardSession, type SessionOptions, type SessionOutcome } from '../processor/index.js';
-import type { RecordProcessor } from '../processor/index.js';
+import {
+  HandlerProcessor,
+  resolveHandlerOptions,
+  ShardSession,
+  type HandlerOptions,
+  type RecordProcessor,
+  type SessionOptions,
+  type SessionOutcome,
+} from '../processor/index.js';
 import { LineQueue } from './line-queue.js';
 
 /** A checkpoint the fake daemon accepted, and the action during which it was made. */
@@ -87,12 +94,16 @@ export class FakeDaemon {
     this.#timeoutMs = options.replyTimeoutMs ?? 10_000;
   }
 
-  /** Drives `processor` in this process through a real {@link ShardSession}. */
-  static inProcess(processor: RecordProcessor, options: InProcessOptions = {}): FakeDaemon & { outcome: Promise<SessionOutcome> } {
+  /**
+   * Drives a processor in this process through a real {@link ShardSession}: a low-level
+   * `RecordProcessor`, or the options of `run({ handle | handleBatch, ... })`.
+   */
+  static inProcess(processor: RecordProcessor | HandlerOptions, options: InProcessOptions = {}): FakeDaemon & { outcome: Promise<SessionOutcome> } {
     const input = new PassThrough();
     const output = new PassThrough();
     const logger: Logger = options.logger ?? pino({ level: 'silent' });
-    const session = new ShardSession({ ...options, logger, processor, input, output });
+    if (!('processRecords' in processor)) processor = new HandlerProcessor(resolveHandlerOptions(processor), logger);
+    const session = new ShardSession({ ...options, logger, processor: processor as RecordProcessor, input, output });
     const outcome = session.start();
     const exited = outcome.then((o) => {
       output.end();

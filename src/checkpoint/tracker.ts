@@ -1,0 +1,97 @@
+import { KclTsError } from '../errors.js';
+import { comparePositions, type Position } from './position.js';
+
+/** Error codes of the checkpoint-tracking area. */
+export const TrackerErrorCode = {
+  /** Records were delivered out of (sequence, sub-sequence) order. */
+  OUT_OF_ORDER: 'KCLTS_ERR_TRACKER_OUT_OF_ORDER',
+} as const;
+
+/**
+ * The checkpoint watermark of one shard: the highest accepted record such that it and every record
+ * accepted before it are settled (processed, or dead-lettered). Records are accepted in delivery order,
+ * which the daemon guarantees is (sequence number, sub-sequence number) order; the tracker checks it.
+ *
+ * Invariant: entries `#head … #tail-1` are the accepted records not yet passed by the watermark, in
+ * order; `#settled[i]` says whether entry i settled. The watermark only moves forward, past a prefix of
+ * settled entries; an unsettled entry (running, queued, failed) holds it, whatever settles after it.
+ */
+export class CheckpointTracker {
+  #positions: Position[] = [];
+  #settled: boolean[] = [];
+  /** Ticket number of entry 0 of the arrays. */
+  #base = 0;
+  #head = 0;
+  #last: Position | undefined;
+  #watermark: Position | undefined;
+  #passed = 0;
+
+  /**
+   * Accepts records in delivery order and returns the ticket of the first; the others follow it.
+   * @throws {KclTsError} `KCLTS_ERR_TRACKER_OUT_OF_ORDER` when a record is not after the previous one.
+   */
+  accept(records: readonly Position[]): number {
+    const first = this.#base + this.#positions.length;
+    for (const r of records) {
+      if (this.#last && comparePositions(r, this.#last) <= 0) {
+        throw new KclTsError(
+          TrackerErrorCode.OUT_OF_ORDER,
+          `Record ${r.sequenceNumber}/${r.subSequenceNumber ?? 0} was delivered after ${this.#last.sequenceNumber}/${this.#last.subSequenceNumber ?? 0}; ` +
+            'records of a shard must arrive in sequence order',
+        );
+      }
+      this.#last = r;
+      this.#positions.push(r);
+      this.#settled.push(false);
+    }
+    return first;
+  }
+
+  /** Marks the record with `ticket` settled; the watermark moves if it was the oldest unsettled one. */
+  settle(ticket: number): void {
+    const i = ticket - this.#base;
+    if (i < this.#head || i >= this.#settled.length) return;
+    this.#settled[i] = true;
+    if (i !== this.#head) return;
+    let h = this.#head;
+    while (h < this.#settled.length && this.#settled[h]) h++;
+    this.#watermark = this.#positions[h - 1];
+    this.#passed += h - this.#head;
+    this.#head = h;
+    this.#compact();
+  }
+
+  /** The position to checkpoint: every record up to it is settled. Undefined before the first one. */
+  get watermark(): Position | undefined {
+    return this.#watermark;
+  }
+
+  /** Accepted records the watermark has not passed yet (unsettled, or settled after an unsettled one). */
+  get pending(): number {
+    return this.#positions.length - this.#head;
+  }
+
+  /** Records the watermark has passed since the tracker was created. */
+  get passed(): number {
+    return this.#passed;
+  }
+
+  /** The oldest record holding the watermark back, if any. */
+  get oldestUnsettled(): Position | undefined {
+    return this.#positions[this.#head];
+  }
+
+  /** True when every accepted record settled. */
+  get allSettled(): boolean {
+    return this.#head === this.#positions.length;
+  }
+
+  /** Drops the passed prefix once it is at least half of the arrays (amortised O(1) per record). */
+  #compact(): void {
+    if (this.#head < 1024 || this.#head * 2 < this.#positions.length) return;
+    this.#positions = this.#positions.slice(this.#head);
+    this.#settled = this.#settled.slice(this.#head);
+    this.#base += this.#head;
+    this.#head = 0;
+  }
+}

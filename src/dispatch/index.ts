@@ -1,0 +1,1 @@
+export { KeyedDispatcher, type DispatcherOptions, type WorkItem } from './keyed-dispatcher.js';

@@ -1,0 +1,174 @@
+/** A unit of work: one record, or one key's sub-batch. `records` and `bytes` count toward the bounds. */
+export interface WorkItem {
+  key: string;
+  records: number;
+  bytes: number;
+}
+
+/** Options of a {@link KeyedDispatcher}. */
+export interface DispatcherOptions<T extends WorkItem> {
+  /** Items running at once, across keys. */
+  concurrency: number;
+  /** Accepted (queued or running) records above which `hasRoom()` is false. */
+  maxInFlightRecords: number;
+  /** Accepted bytes above which `hasRoom()` is false. */
+  maxInFlightBytes: number;
+  /** Runs one item. Must settle; a rejection is reported to `onError` and counts as finished. */
+  run: (item: T) => Promise<void>;
+  onError?: (item: T, error: unknown) => void;
+}
+
+/** The FIFO of one partition key. Exists only while the key has accepted work. */
+interface KeyQueue<T> {
+  key: string;
+  items: T[];
+  head: number;
+  running: boolean;
+}
+
+/**
+ * One FIFO per partition key and a global concurrency cap: an item starts only after the previous item
+ * of its key finished, and keys take turns (a key goes to the back of the ready line after each item),
+ * so a hot key cannot starve cold ones. Memory is bounded by what is accepted: a key's queue is deleted
+ * when it empties, whatever the key distribution. Admission is the caller's: `push` always accepts;
+ * `hasRoom()`/`waitForRoom()` tell when to stop taking work (the backpressure on the daemon).
+ *
+ * Invariants: a key is in `#ready` at most once, and only while it is not running and has a queued
+ * item; `#running` counts started, unfinished items; in-flight counters cover queued + running items.
+ */
+export class KeyedDispatcher<T extends WorkItem> {
+  readonly #opts: DispatcherOptions<T>;
+  readonly #queues = new Map<string, KeyQueue<T>>();
+  #ready: KeyQueue<T>[] = [];
+  #readyHead = 0;
+  #running = 0;
+  #records = 0;
+  #bytes = 0;
+  #roomWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: DispatcherOptions<T>) {
+    this.#opts = options;
+  }
+
+  /** Items running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Accepted records not finished (queued or running). */
+  get inFlightRecords(): number {
+    return this.#records;
+  }
+
+  /** Accepted bytes not finished. */
+  get inFlightBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Keys with queued or running work. */
+  get keys(): number {
+    return this.#queues.size;
+  }
+
+  /** True while the in-flight bounds leave room for more work. */
+  hasRoom(): boolean {
+    return this.#records < this.#opts.maxInFlightRecords && this.#bytes < this.#opts.maxInFlightBytes;
+  }
+
+  /** Resolves when there is room (at once if there is). */
+  waitForRoom(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Resolves when nothing is queued or running. */
+  onIdle(): Promise<void> {
+    if (this.#records === 0 && this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Accepts an item; it starts when its key is free and a concurrency slot is. */
+  push(item: T): void {
+    let q = this.#queues.get(item.key);
+    if (!q) {
+      q = { key: item.key, items: [], head: 0, running: false };
+      this.#queues.set(item.key, q);
+    }
+    q.items.push(item);
+    this.#records += item.records;
+    this.#bytes += item.bytes;
+    if (!q.running && q.items.length - q.head === 1) this.#ready.push(q);
+    this.#pump();
+  }
+
+  /** Removes every queued (not running) item and returns them, oldest first per key. */
+  clearQueued(): T[] {
+    const dropped: T[] = [];
+    for (const q of this.#queues.values()) {
+      for (let i = q.head; i < q.items.length; i++) {
+        const item = q.items[i]!;
+        dropped.push(item);
+        this.#records -= item.records;
+        this.#bytes -= item.bytes;
+      }
+      q.items = [];
+      q.head = 0;
+      if (!q.running) this.#queues.delete(q.key);
+    }
+    this.#ready = [];
+    this.#readyHead = 0;
+    this.#notify();
+    return dropped;
+  }
+
+  #pump(): void {
+    while (this.#running < this.#opts.concurrency && this.#readyHead < this.#ready.length) {
+      const q = this.#ready[this.#readyHead++]!;
+      const item = q.items[q.head++]!;
+      q.running = true;
+      this.#running++;
+      void this.#runOne(q, item);
+    }
+    if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#readyHead);
+      this.#readyHead = 0;
+    }
+  }
+
+  async #runOne(q: KeyQueue<T>, item: T): Promise<void> {
+    try {
+      await this.#opts.run(item);
+    } catch (err) {
+      this.#opts.onError?.(item, err);
+    }
+    this.#running--;
+    this.#records -= item.records;
+    this.#bytes -= item.bytes;
+    q.running = false;
+    if (q.head < q.items.length) {
+      if (q.head > 64 && q.head * 2 > q.items.length) {
+        q.items = q.items.slice(q.head);
+        q.head = 0;
+      }
+      this.#ready.push(q);
+    } else if (this.#queues.get(q.key) === q) {
+      this.#queues.delete(q.key);
+    }
+    this.#notify();
+    this.#pump();
+  }
+
+  #notify(): void {
+    if (this.#roomWaiters.length > 0 && this.hasRoom()) {
+      const waiters = this.#roomWaiters;
+      this.#roomWaiters = [];
+      for (const w of waiters) w();
+    }
+    if (this.#idleWaiters.length > 0 && this.#records === 0 && this.#running === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

@@ -1,0 +1,260 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { CheckpointTracker, comparePositions, type Position } from '../checkpoint/index.js';
+import { KeyedDispatcher } from '../dispatch/index.js';
+import { CheckpointError, CheckpointShutdownError } from '../protocol/index.js';
+import type { Checkpointer } from './checkpointer.js';
+import type { RecordContext, ResolvedHandlerOptions } from './handler-options.js';
+import type { KinesisRecord } from './record.js';
+import type { InitializeInput, ProcessRecordsInput, RecordProcessor } from './types.js';
+
+/** One dispatch unit: a record (`handle`) or one key's records of a batch (`handleBatch`). */
+interface Job {
+  key: string;
+  records: number;
+  bytes: number;
+  list: KinesisRecord[];
+  /** Tracker tickets of `list`, in the same order. */
+  tickets: number[];
+}
+
+/** The context object of one handler call; the child logger is made only if used. */
+class Context implements RecordContext {
+  readonly shardId: string;
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+  readonly #base: Logger;
+  readonly #first: KinesisRecord;
+  #log: Logger | undefined;
+
+  constructor(shardId: string, signal: AbortSignal, attempt: number, base: Logger, first: KinesisRecord) {
+    this.shardId = shardId;
+    this.signal = signal;
+    this.attempt = attempt;
+    this.#base = base;
+    this.#first = first;
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.#base.child({ partitionKey: this.#first.partitionKey, sequenceNumber: this.#first.sequenceNumber }));
+  }
+}
+
+/**
+ * The per-record runtime as a {@link RecordProcessor}: records go into per-key FIFOs (KeyedDispatcher),
+ * their completion moves the checkpoint watermark (CheckpointTracker), and the watermark is
+ * checkpointed while the daemon listens, at the start of each later message.
+ *
+ * - processRecords replies once its records are accepted (pipelining) and holds the reply while the
+ *   in-flight bounds are exceeded (backpressure), checkpointing progress meanwhile.
+ * - A record whose handler fails is logged with its reference and never settles: the watermark, and so
+ *   every checkpoint, stays before it. The shard then takes no new batches (they are answered and
+ *   dropped; the daemon delivers them again after a restart, from the checkpoint).
+ * - shutdownRequested/shardEnded drain (up to drainTimeoutMs) and checkpoint the watermark, SHARD_END
+ *   only when every record settled; leaseLost aborts `ctx.signal`, drops queued work, never checkpoints.
+ */
+export class HandlerProcessor implements RecordProcessor {
+  readonly #o: ResolvedHandlerOptions;
+  readonly #log: Logger;
+  readonly #tracker = new CheckpointTracker();
+  readonly #dispatcher: KeyedDispatcher<Job>;
+  readonly #abort = new AbortController();
+  #shardId = 'unknown';
+  #stopped: { record: Position; error: unknown } | undefined;
+  #checkpointed: Position | undefined;
+  #checkpointedAt = Date.now();
+  #passedAtCheckpoint = 0;
+  #checkpointsDisabled = false;
+  #millisBehindLatest: number | undefined;
+  #stats: NodeJS.Timeout | undefined;
+
+  constructor(options: ResolvedHandlerOptions, logger: Logger) {
+    this.#o = options;
+    this.#log = logger;
+    this.#dispatcher = new KeyedDispatcher<Job>({
+      concurrency: options.concurrency,
+      maxInFlightRecords: options.maxInFlightRecords,
+      maxInFlightBytes: options.maxInFlightBytes,
+      run: (job) => this.#run(job),
+      onError: (job, err) => this.#log.error({ err, partitionKey: job.key }, 'internal error running a job'),
+    });
+  }
+
+  initialize(input: InitializeInput): void {
+    this.#shardId = input.shardId;
+    if (this.#o.statsIntervalMs > 0) {
+      this.#stats = setInterval(() => this.#logStats(), this.#o.statsIntervalMs);
+      this.#stats.unref();
+    }
+  }
+
+  async processRecords(input: ProcessRecordsInput, checkpointer: Checkpointer): Promise<void> {
+    this.#millisBehindLatest = input.millisBehindLatest;
+    await this.#checkpoint(checkpointer, false);
+    const records = input.records;
+    if (records.length === 0) return;
+    if (this.#stopped) {
+      this.#log.warn(
+        { records: records.length, first: records[0]!.sequenceNumber, failedAt: this.#stopped.record },
+        'shard stopped after a failed record: batch not processed (it is delivered again after a restart, from the checkpoint)',
+      );
+      return;
+    }
+    const first = this.#tracker.accept(records);
+    if (this.#o.handle) {
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        this.#dispatcher.push({ key: r.partitionKey, records: 1, bytes: r.size, list: [r], tickets: [first + i] });
+      }
+    } else {
+      const byKey = new Map<string, Job>();
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        let job = byKey.get(r.partitionKey);
+        if (!job) {
+          job = { key: r.partitionKey, records: 0, bytes: 0, list: [], tickets: [] };
+          byKey.set(r.partitionKey, job);
+        }
+        job.records++;
+        job.bytes += r.size;
+        job.list.push(r);
+        job.tickets.push(first + i);
+      }
+      for (const job of byKey.values()) this.#dispatcher.push(job);
+    }
+    // Backpressure: the daemon sends nothing more until this reply; it keeps listening for checkpoints.
+    while (!this.#dispatcher.hasRoom()) {
+      await Promise.race([this.#dispatcher.waitForRoom(), sleep(this.#o.checkpointInterval?.ms || 1000)]);
+      await this.#checkpoint(checkpointer, false);
+    }
+  }
+
+  async shutdownRequested(_shard: unknown, checkpointer: Checkpointer): Promise<void> {
+    await this.#drain(checkpointer, 'shutdownRequested');
+    await this.#checkpoint(checkpointer, true);
+  }
+
+  async shardEnded(_shard: unknown, checkpointer: Checkpointer): Promise<void> {
+    await this.#drain(checkpointer, 'shardEnded');
+    if (this.#tracker.allSettled && !this.#stopped) {
+      await this.#guard(() => checkpointer.checkpoint(), 'SHARD_END');
+      this.#end();
+      return;
+    }
+    await this.#checkpoint(checkpointer, true);
+    this.#log.error(
+      { pending: this.#tracker.pending, oldestUnsettled: this.#tracker.oldestUnsettled },
+      'shardEnded with unfinished or failed records: SHARD_END NOT checkpointed (the shard end is offered again later)',
+    );
+    this.#end();
+  }
+
+  async leaseLost(): Promise<void> {
+    this.#abort.abort(new Error('lease lost'));
+    const dropped = this.#dispatcher.clearQueued();
+    const running = this.#dispatcher.running;
+    if (dropped.length > 0 || running > 0) {
+      this.#log.warn(
+        { droppedRecords: dropped.reduce((n, j) => n + j.records, 0), running },
+        'leaseLost: queued records dropped (the new owner processes them from its checkpoint); running handlers aborted',
+      );
+    }
+    await Promise.race([this.#dispatcher.onIdle(), sleep(this.#o.leaseLostGraceMs)]);
+    this.#end();
+  }
+
+  async #run(job: Job): Promise<void> {
+    const ctx = new Context(this.#shardId, this.#abort.signal, 1, this.#log, job.list[0]!);
+    try {
+      if (this.#o.handle) await this.#o.handle(job.list[0]!, ctx);
+      else await this.#o.handleBatch!(job.list, ctx);
+    } catch (error) {
+      this.#fail(job, error);
+      return;
+    }
+    for (const t of job.tickets) this.#tracker.settle(t);
+  }
+
+  #fail(job: Job, error: unknown): void {
+    const record = job.list[0]!.ref();
+    this.#log.error(
+      { err: error, record, records: job.records },
+      'handler failed: the checkpoint stays before this record and the shard takes no new batches',
+    );
+    if (!this.#stopped || comparePositions(record, this.#stopped.record) < 0) this.#stopped = { record, error };
+  }
+
+  /** Waits for queued and running work, checkpointing progress meanwhile; aborts what is left at the timeout. */
+  async #drain(checkpointer: Checkpointer, why: string): Promise<void> {
+    const deadline = Date.now() + this.#o.drainTimeoutMs;
+    const idle = this.#dispatcher.onIdle();
+    for (let left = this.#o.drainTimeoutMs; left > 0; left = deadline - Date.now()) {
+      const done = await Promise.race([idle.then(() => true), sleep(Math.min(left, 1000)).then(() => false)]);
+      if (done) return;
+      await this.#checkpoint(checkpointer, false);
+    }
+    if (this.#dispatcher.inFlightRecords > 0) {
+      this.#log.warn(
+        { why, inFlight: this.#dispatcher.inFlightRecords, drainTimeoutMs: this.#o.drainTimeoutMs },
+        'drain timed out: aborting running handlers; unfinished records stay after the checkpoint',
+      );
+      this.#abort.abort(new Error(`${why}: drain timed out`));
+      this.#dispatcher.clearQueued();
+    }
+  }
+
+  /** Checkpoints the watermark when it moved and (unless `force`) the checkpoint interval is due. */
+  async #checkpoint(checkpointer: Checkpointer, force: boolean): Promise<void> {
+    const wm = this.#tracker.watermark;
+    if (!wm || this.#checkpointsDisabled) return;
+    if (this.#checkpointed && comparePositions(wm, this.#checkpointed) <= 0) return;
+    const interval = this.#o.checkpointInterval;
+    if (!force && interval) {
+      const byRecords = interval.records !== undefined && this.#tracker.passed - this.#passedAtCheckpoint >= interval.records;
+      const byTime = interval.ms !== undefined && Date.now() - this.#checkpointedAt >= interval.ms;
+      if (!byRecords && !byTime) return;
+    }
+    const at = { sequenceNumber: wm.sequenceNumber, subSequenceNumber: wm.subSequenceNumber ?? 0 };
+    if (await this.#guard(() => checkpointer.checkpoint(at), `${at.sequenceNumber}/${at.subSequenceNumber}`)) {
+      this.#checkpointed = wm;
+      this.#checkpointedAt = Date.now();
+      this.#passedAtCheckpoint = this.#tracker.passed;
+    }
+  }
+
+  /** Runs a checkpoint; failures are logged, never thrown (ShutdownException stops checkpointing). */
+  async #guard(checkpoint: () => Promise<void>, what: string): Promise<boolean> {
+    try {
+      await checkpoint();
+      return true;
+    } catch (err) {
+      if (err instanceof CheckpointShutdownError) {
+        this.#checkpointsDisabled = true;
+        this.#log.warn({ at: what }, 'checkpoint refused with ShutdownException: the lease is gone; no more checkpoints');
+      } else if (err instanceof CheckpointError) {
+        this.#log.error({ err, at: what }, 'checkpoint failed; the next message tries again');
+      } else throw err;
+      return false;
+    }
+  }
+
+  #logStats(): void {
+    this.#log.info(
+      {
+        inFlight: this.#dispatcher.inFlightRecords,
+        running: this.#dispatcher.running,
+        queued: this.#dispatcher.inFlightRecords - this.#dispatcher.running,
+        keys: this.#dispatcher.keys,
+        millisBehindLatest: this.#millisBehindLatest,
+        checkpointLagRecords: this.#tracker.pending,
+        checkpointAgeMs: Date.now() - this.#checkpointedAt,
+        stopped: this.#stopped !== undefined,
+      },
+      'stats',
+    );
+  }
+
+  #end(): void {
+    if (this.#stats) clearInterval(this.#stats);
+  }
+}
