@@ -74,6 +74,7 @@ function propertiesText(opts: InitOptions, consumer: string, region: string): st
     ['the region of the stream and the lease table', 'regionName', region],
     ['a new application starts at the oldest record (LATEST: only new ones)', 'initialPositionInStream', 'TRIM_HORIZON'],
     ['time children get to checkpoint on shutdown; 0 = no shutdownRequested at all; keep it > failoverTimeMillis (10000)', 'shutdownGraceMillis', '20000'],
+    ['empty batches on idle shards, so work that finishes later is still checkpointed (only true has an effect)', 'callProcessRecordsEvenForEmptyRecordList', 'true'],
   ];
   if (opts.local) {
     entries.push(

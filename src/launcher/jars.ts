@@ -1,7 +1,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { constants, homedir } from 'node:os';
 import { join } from 'node:path';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { packageRoot } from './package-root.js';
@@ -98,20 +98,25 @@ export async function verifyJars(dir: string, lock: JarLock): Promise<string[]> 
   return problems;
 }
 
-function run(spawn: SpawnLike, cmd: string, args: string[], cwd: string, log: (l: string) => void): Promise<number> {
+/** How a tool run ended: its exit code, or `not-found` when the executable could not be started. */
+type RunResult = number | 'not-found';
+
+function run(spawn: SpawnLike, cmd: string, args: string[], cwd: string, log: (l: string) => void): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
     const keep = (c: Buffer) => (tail = (tail + c.toString()).slice(-4000));
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    child.on('error', (err) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
       log(`${cmd}: ${err.message}`);
-      resolve(-1);
+      resolve(err.code === 'ENOENT' || err.code === 'EACCES' ? 'not-found' : -1);
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       if (code !== 0 && tail) log(tail.trim());
-      resolve(code ?? -1);
+      if (signal) log(`${cmd} was killed by ${signal}`);
+      // A tool killed by a signal has no exit code: report it as a failure, never as "not found".
+      resolve(code ?? 128 + (constants.signals[signal!] ?? 0));
     });
   });
 }
@@ -126,7 +131,7 @@ async function installWithMaven(set: JarSet, target: string, opts: JarOptions, l
     join(packageRoot(), 'maven', set),
     log,
   );
-  if (code === -1) return false; // mvn not found: try the download path
+  if (code === 'not-found') return false; // no mvn: try the download path
   if (code !== 0) {
     throw new LauncherError(LauncherErrorCode.JARS_INSTALL_FAILED, `Maven failed (exit ${code}) resolving ${pinnedArtifact(set)}; see the output above`);
   }
@@ -138,14 +143,24 @@ async function installByDownload(lock: JarLock, target: string, repoUrl: string,
   const base = repoUrl.replace(/\/+$/, '');
   log(`downloading ${lock.files.length} files of ${lock.artifact} from ${base}`);
   for (const f of lock.files) {
-    const res = await get(`${base}/${f.path}`);
+    const url = `${base}/${f.path}`;
+    let res: Response;
+    try {
+      res = await get(url);
+    } catch (err) {
+      const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+      throw new LauncherError(
+        LauncherErrorCode.JARS_INSTALL_FAILED,
+        `Download of ${url} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}; check the repository URL (--repo / KCL_TS_MAVEN_REPO) and the network`,
+      );
+    }
     if (!res.ok) {
-      throw new LauncherError(LauncherErrorCode.JARS_INSTALL_FAILED, `Download of ${base}/${f.path} failed: HTTP ${res.status}`);
+      throw new LauncherError(LauncherErrorCode.JARS_INSTALL_FAILED, `Download of ${url} failed: HTTP ${res.status}`);
     }
     const body = Buffer.from(await res.arrayBuffer());
     const sum = createHash('sha256').update(body).digest('hex');
     if (sum !== f.sha256) {
-      throw new LauncherError(LauncherErrorCode.JARS_CHECKSUM, `${base}/${f.path} has sha256 ${sum}, expected ${f.sha256}: refusing it`);
+      throw new LauncherError(LauncherErrorCode.JARS_CHECKSUM, `${url} has sha256 ${sum}, expected ${f.sha256}: refusing it`);
     }
     writeFileSync(join(target, f.file), body);
   }

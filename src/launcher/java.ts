@@ -77,7 +77,9 @@ export function findJava(explicit: string | undefined, env: NodeJS.ProcessEnv, c
   const r = spawnSync(path, ['-version'], { encoding: 'utf8', env, timeout: 30_000 });
   const output = `${r.stderr ?? ''}${r.stdout ?? ''}`;
   const major = parseJavaMajor(output);
-  const versionLine = output.split('\n')[0]?.trim() ?? '';
+  // The version line, not e.g. "Picked up JAVA_TOOL_OPTIONS: …" that a JVM prints before it.
+  const lines = output.split('\n').map((l) => l.trim());
+  const versionLine = lines.find((l) => / version "/.test(l)) ?? lines.find((l) => l.length > 0) ?? '';
   if (major === undefined) {
     throw new LauncherError(
       LauncherErrorCode.JAVA_NOT_FOUND,

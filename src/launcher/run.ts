@@ -33,9 +33,14 @@ export interface DaemonRunOptions {
   onStart?: (jvm: ChildProcess) => void;
 }
 
-/** Builds the JVM command line. */
-export function daemonArgs(classpath: readonly string[], propertiesFile: string, opts: Pick<DaemonRunOptions, 'jvmArgs' | 'logConfig'>): string[] {
-  const file = resolve(propertiesFile);
+/** Builds the JVM command line; relative paths resolve against `cwd`. */
+export function daemonArgs(
+  classpath: readonly string[],
+  propertiesFile: string,
+  opts: Pick<DaemonRunOptions, 'jvmArgs' | 'logConfig'>,
+  cwd: string = process.cwd(),
+): string[] {
+  const file = resolve(cwd, propertiesFile);
   return [
     ...(opts.jvmArgs ?? []),
     '-Dfile.encoding=UTF-8',
@@ -44,7 +49,7 @@ export function daemonArgs(classpath: readonly string[], propertiesFile: string,
     DAEMON_MAIN_CLASS,
     '-p',
     file,
-    ...(opts.logConfig ? ['-l', resolve(opts.logConfig)] : []),
+    ...(opts.logConfig ? ['-l', resolve(cwd, opts.logConfig)] : []),
   ];
 }
 
@@ -76,7 +81,7 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
   }
   const java = findJava(opts.java, io.env, io.cwd);
   const jars = await ensureJars('kcl-multilang', { env: io.env, dir: opts.jarsDir, log: (l) => warn(io, l) });
-  const args = daemonArgs(jars.classpath, resolve(io.cwd, opts.propertiesFile), opts);
+  const args = daemonArgs(jars.classpath, opts.propertiesFile, opts, io.cwd);
   const spawn = opts.spawn ?? nodeSpawn;
   const signals = opts.signals ?? process;
   warn(io, `kcl-ts: starting ${jars.artifact} on ${java.versionLine} with ${opts.propertiesFile}`);

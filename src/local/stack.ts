@@ -59,6 +59,7 @@ export function localProperties(o: { app: string; stream: string; consumer: stri
     'disableWorkerMetrics = true',
     'retrievalMode = POLLING',
     'idleTimeBetweenReadsInMillis = 250',
+    'callProcessRecordsEvenForEmptyRecordList = true',
     'failoverTimeMillis = 4000',
     'shutdownGraceMillis = 8000',
     'leaseAssignmentIntervalMillis = 1000',

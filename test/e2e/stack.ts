@@ -106,6 +106,7 @@ export async function createApp(
     disableWorkerMetrics: 'true',
     retrievalMode: 'POLLING',
     idleTimeBetweenReadsInMillis: '250',
+    callProcessRecordsEvenForEmptyRecordList: 'true',
     failoverTimeMillis: '4000',
     shutdownGraceMillis: '8000',
     leaseAssignmentIntervalMillis: '1000',

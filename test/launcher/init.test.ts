@@ -37,6 +37,7 @@ test('init --local scaffolds consumer.mjs and a properties file that validates w
     regionName: 'eu-west-1',
     initialPositionInStream: 'TRIM_HORIZON',
     shutdownGraceMillis: '20000',
+    callProcessRecordsEvenForEmptyRecordList: 'true',
     kinesisEndpoint: 'http://127.0.0.1:4568',
     dynamoDBEndpoint: 'http://127.0.0.1:8000',
     metricsLevel: 'NONE',

@@ -334,9 +334,7 @@ test('ensureJars: Maven "succeeding" without the files → JARS_CHECKSUM, nothin
   assert.deepEqual(readdirSync(root), []);
 });
 
-test('ensureJars: Maven killed by a signal is a failed install, not "Maven not found"', {
-  todo: 'bug: jars.ts run() maps a null exit code (killed by a signal) to -1, which installWithMaven reads as "mvn not found"',
-}, async () => {
+test('ensureJars: Maven killed by a signal is a failed install, not "Maven not found"', async () => {
   const root = join(work, 'cache-mvn-killed');
   const { mvn } = fakeMvn('mvn-killed', 'kill -KILL $$');
   await rejectsWith(ensureJars('dynamodb-local', { env: { KCL_TS_CACHE: root }, mvn }), LauncherErrorCode.JARS_INSTALL_FAILED);
@@ -447,9 +445,7 @@ test('ensureJars without Maven: HTTP 404 → JARS_INSTALL_FAILED naming the URL,
   }
 });
 
-test('ensureJars without Maven: an unreachable repository → LauncherError naming the URL', {
-  todo: 'bug: jars.ts installByDownload lets fetch() reject with a bare TypeError "fetch failed" (no code, no URL)',
-}, async () => {
+test('ensureJars without Maven: an unreachable repository → LauncherError naming the URL', async () => {
   const repo = await mavenRepo();
   await repo.close(); // nothing listens there any more
   const opts = downloadOpts('cache-download-refused', { repoUrl: repo.url });

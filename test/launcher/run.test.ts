@@ -224,9 +224,7 @@ test('runDaemon: without logConfig there is no -l', async () => {
   assert.deepEqual(argv.slice(-3), [DAEMON_MAIN_CLASS, '-p', join(run.dir, 'app.properties')]);
 });
 
-test('runDaemon: a relative logConfig is resolved against io.cwd, like the properties file', {
-  todo: 'bug: daemonArgs resolves logConfig with resolve(opts.logConfig), i.e. against process.cwd(), not io.cwd',
-}, async () => {
+test('runDaemon: a relative logConfig is resolved against io.cwd, like the properties file', async () => {
   const run = start({ mode: 'exit:0', logConfig: 'logback.xml' });
   assert.equal(await run.result, 0);
   const { argv } = await run.ready();
