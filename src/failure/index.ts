@@ -1,0 +1,1 @@
+export type { DeadLetter, DeadLetterError, DeadLetterSink } from './types.js';
