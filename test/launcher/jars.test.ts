@@ -45,11 +45,14 @@ const MULTILANG_JAR = 'amazon-kinesis-client-multilang-3.1.3.jar';
 const M2 = join(process.env.HOME ?? homedir(), '.m2', 'repository');
 const work = tempDir('kcl-ts-jars-');
 
+/** The sets these tests install from and copy (others in JAR_SETS only get the lock checks). */
+const USED = ['kcl-multilang', 'dynamodb-local'] as const satisfies readonly JarSet[];
+type UsedSet = (typeof USED)[number];
 /** The verified installed caches (installed first when missing: that runs mvn). */
-const installed = {} as Record<JarSet, ResolvedJars>;
+const installed = {} as Record<UsedSet, ResolvedJars>;
 
 before(async () => {
-  for (const set of JAR_SETS) installed[set] = await ensureJars(set, { env: process.env });
+  for (const set of USED) installed[set] = await ensureJars(set, { env: process.env });
 });
 
 after(() => {
@@ -120,10 +123,11 @@ test('pinnedArtifact reads the pom; each lock is for that artifact', () => {
 });
 
 test('every lock entry: sha256 of 64 hex chars, positive size, Maven path ending with the file name; files unique', () => {
-  const counts: Record<JarSet, number> = { 'kcl-multilang': 131, 'dynamodb-local': 85 };
+  const counts: Partial<Record<JarSet, number>> = { 'kcl-multilang': 131, 'dynamodb-local': 85 };
   for (const set of JAR_SETS) {
     const lock = readLock(set);
-    assert.equal(lock.files.length, counts[set], set);
+    assert.ok(lock.files.length > 0, set);
+    if (counts[set] !== undefined) assert.equal(lock.files.length, counts[set], set);
     assert.equal(new Set(lock.files.map((f) => f.file)).size, lock.files.length, `${set}: file names are unique`);
     for (const f of lock.files) {
       assert.match(f.sha256, /^[0-9a-f]{64}$/, `${set} ${f.file}`);
@@ -249,7 +253,7 @@ test('ensureJars with dir: missing and corrupt files together → JARS_CHECKSUM 
 // ---- the cache (KCL_TS_CACHE) and Maven -------------------------------------------------------------------
 
 /** A temp cache holding a hard-link copy of the installed `set`; returns env, cache root and set folder. */
-function cacheCopy(name: string, set: JarSet) {
+function cacheCopy(name: string, set: UsedSet) {
   const root = join(work, name);
   const dir = linkTree(installed[set].dir, join(root, installed[set].dir.split('/').pop()!));
   return { root, dir, env: { ...process.env, KCL_TS_CACHE: root, KCL_TS_MAVEN_REPO: undefined } };
@@ -466,5 +470,5 @@ test('ensureJars: no Maven and no repository URL → NO_MAVEN saying to install 
 });
 
 test('the installed cache was not modified by these tests', async () => {
-  for (const set of JAR_SETS) assert.deepEqual(await verifyJars(installed[set].dir, readLock(set)), [], set);
+  for (const set of USED) assert.deepEqual(await verifyJars(installed[set].dir, readLock(set)), [], set);
 });

@@ -4,7 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LauncherError, LauncherErrorCode } from '../../src/launcher/errors.js';
 import type { CliIO } from '../../src/launcher/io.js';
@@ -64,9 +64,16 @@ interface Recorded {
 }
 
 /** Starts runDaemon in a fresh folder with app.properties = `properties`, the fake java in `mode`. */
-function start({ mode, properties, env, ...overrides }: { mode?: string; properties?: string; env?: NodeJS.ProcessEnv } & Partial<DaemonRunOptions> = {}): Run {
+function start({
+  mode,
+  properties,
+  env,
+  prepare,
+  ...overrides
+}: { mode?: string; properties?: string; env?: NodeJS.ProcessEnv; prepare?: (dir: string) => void } & Partial<DaemonRunOptions> = {}): Run {
   const dir = join(root, `run${++counter}`);
   mkdirSync(dir);
+  prepare?.(dir);
   writeFileSync(join(dir, 'app.properties'), properties ?? VALID);
   const out: string[] = [];
   const err: string[] = [];
@@ -229,6 +236,16 @@ test('runDaemon: a relative logConfig is resolved against io.cwd, like the prope
   assert.equal(await run.result, 0);
   const { argv } = await run.ready();
   assert.deepEqual(argv.slice(-2), ['-l', join(run.dir, 'logback.xml')]);
+});
+
+test('runDaemon: a relative jarsDir is resolved against io.cwd, like the properties file', {
+  todo: 'bug: runDaemon passes jarsDir unresolved to ensureJars, which verifies it relative to process.cwd(); the JVM then resolves the relative classpath against io.cwd',
+}, async () => {
+  const run = start({ mode: 'exit:0', jarsDir: 'jars', prepare: (dir) => symlinkSync(jarsDir, join(dir, 'jars')) });
+  assert.equal(await run.result, 0);
+  const { argv } = await run.ready();
+  const cp = argv[argv.indexOf('-cp') + 1]!.split(':');
+  assert.ok(cp.includes(join(run.dir, 'jars', 'amazon-kinesis-client-multilang-3.1.3.jar')), cp[0]);
 });
 
 test('runDaemon: warnings are printed and the daemon still starts', async () => {
