@@ -50,3 +50,11 @@ export {
   type OutboundMessage,
 } from './protocol/index.js';
 export { type LogOptions, type Logger } from './logging/index.js';
+export {
+  NonRetryableError,
+  type DeadLetter,
+  type DeadLetterError,
+  type DeadLetterSink,
+  type FailureDecision,
+  type FailurePolicy,
+} from './failure/index.js';

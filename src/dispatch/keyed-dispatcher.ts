@@ -13,8 +13,12 @@ export interface DispatcherOptions<T extends WorkItem> {
   maxInFlightRecords: number;
   /** Accepted bytes above which `hasRoom()` is false. */
   maxInFlightBytes: number;
-  /** Runs one item. Must settle; a rejection is reported to `onError` and counts as finished. */
-  run: (item: T) => Promise<void>;
+  /**
+   * Runs one item. Resolving with a number asks to run the same item again after that many ms: its
+   * concurrency slot is freed meanwhile (other keys go on) but its key stays blocked (order holds).
+   * Must settle; a rejection is reported to `onError` and counts as finished.
+   */
+  run: (item: T) => Promise<void | number>;
   onError?: (item: T, error: unknown) => void;
 }
 
@@ -23,7 +27,11 @@ interface KeyQueue<T> {
   key: string;
   items: T[];
   head: number;
+  /** True while an item of the key runs or waits to be retried: the key is blocked. */
   running: boolean;
+  /** The item waiting to be retried; it runs before `items[head]`. */
+  retry?: T;
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -34,7 +42,8 @@ interface KeyQueue<T> {
  * `hasRoom()`/`waitForRoom()` tell when to stop taking work (the backpressure on the daemon).
  *
  * Invariants: a key is in `#ready` at most once, and only while it is not running and has a queued
- * item; `#running` counts started, unfinished items; in-flight counters cover queued + running items.
+ * item (or one to retry); `#running` counts items holding a concurrency slot (a retry waiting for its
+ * delay holds none); in-flight counters cover queued, running and waiting items.
  */
 export class KeyedDispatcher<T extends WorkItem> {
   readonly #opts: DispatcherOptions<T>;
@@ -106,14 +115,20 @@ export class KeyedDispatcher<T extends WorkItem> {
   clearQueued(): T[] {
     const dropped: T[] = [];
     for (const q of this.#queues.values()) {
-      for (let i = q.head; i < q.items.length; i++) {
-        const item = q.items[i]!;
+      const waiting = q.retry ? [q.retry] : [];
+      for (const item of [...waiting, ...q.items.slice(q.head)]) {
         dropped.push(item);
         this.#records -= item.records;
         this.#bytes -= item.bytes;
       }
       q.items = [];
       q.head = 0;
+      if (q.retry) {
+        clearTimeout(q.timer);
+        q.retry = undefined;
+        q.timer = undefined;
+        q.running = false;
+      }
       if (!q.running) this.#queues.delete(q.key);
     }
     this.#ready = [];
@@ -125,7 +140,8 @@ export class KeyedDispatcher<T extends WorkItem> {
   #pump(): void {
     while (this.#running < this.#opts.concurrency && this.#readyHead < this.#ready.length) {
       const q = this.#ready[this.#readyHead++]!;
-      const item = q.items[q.head++]!;
+      const item = q.retry ?? q.items[q.head++]!;
+      q.retry = undefined;
       q.running = true;
       this.#running++;
       void this.#runOne(q, item);
@@ -137,12 +153,21 @@ export class KeyedDispatcher<T extends WorkItem> {
   }
 
   async #runOne(q: KeyQueue<T>, item: T): Promise<void> {
+    let again: void | number = undefined;
     try {
-      await this.#opts.run(item);
+      again = await this.#opts.run(item);
     } catch (err) {
       this.#opts.onError?.(item, err);
     }
     this.#running--;
+    if (typeof again === 'number') {
+      // Free the slot, keep the key blocked, run the item again later.
+      q.retry = item;
+      q.timer = setTimeout(() => this.#retryDue(q), again);
+      q.timer.unref();
+      this.#pump();
+      return;
+    }
     this.#records -= item.records;
     this.#bytes -= item.bytes;
     q.running = false;
@@ -156,6 +181,14 @@ export class KeyedDispatcher<T extends WorkItem> {
       this.#queues.delete(q.key);
     }
     this.#notify();
+    this.#pump();
+  }
+
+  #retryDue(q: KeyQueue<T>): void {
+    q.timer = undefined;
+    q.running = false;
+    if (q.retry || q.head < q.items.length) this.#ready.push(q);
+    else if (this.#queues.get(q.key) === q) this.#queues.delete(q.key);
     this.#pump();
   }
 

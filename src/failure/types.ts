@@ -33,6 +33,18 @@ export interface DeadLetter {
   attempts: number;
   /** ISO-8601, when the record was dead-lettered. */
   failedAt: string;
+  /**
+   * Set only in SQS message bodies too large for SQS (claim check): the whole dead letter, `data`
+   * included, is stored as this S3 object and the message body carries every field but `data`.
+   * Readers (`kcl-ts replay`) fetch it and hand out complete dead letters without `dataRef`.
+   */
+  dataRef?: DeadLetterDataRef;
+}
+
+/** Where the full dead letter of an SQS claim-check message is stored. */
+export interface DeadLetterDataRef {
+  bucket: string;
+  key: string;
 }
 
 /**

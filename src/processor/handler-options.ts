@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describeValue, KclTsError } from '../errors.js';
+import type { DeadLetterSink, FailurePolicy } from '../failure/index.js';
 import type { KinesisRecord } from './record.js';
 
 /** What a handler gets besides its record(s). */
@@ -8,7 +9,7 @@ export interface RecordContext {
   readonly shardId: string;
   /** Aborted when the lease is lost (or a shutdown drain times out): stop side effects quickly. */
   readonly signal: AbortSignal;
-  /** 1 for the first try of this record. */
+  /** 1 for the first try of this record, 2 for the first retry, … */
   readonly attempt: number;
   /** A pino child logger bound to the shard, partition key and sequence number. */
   readonly log: Logger;
@@ -66,6 +67,32 @@ export interface HandlerOptions {
    */
   leaseLostGraceMs?: number;
   /**
+   * Retries of a failed handler call (with capped exponential backoff and jitter) before `onFailure`
+   * decides. A `NonRetryableError` skips them. Retries of one key never hold up other keys.
+   * @default 3
+   */
+  maxRetries?: number;
+  /**
+   * Delay before the first retry; doubles per retry, with jitter.
+   * @default 200
+   */
+  retryBaseDelayMs?: number;
+  /**
+   * Upper bound of one retry delay (also of the delays between dead-letter sink retries).
+   * @default 10000
+   */
+  retryMaxDelayMs?: number;
+  /**
+   * After the last retry: `'stop-shard'` holds the checkpoint before the record and takes no new
+   * batches; `'dead-letter'` writes the record to `deadLetter` and, once the sink confirms, lets the
+   * checkpoint pass it; or a function `(record, error, ctx) => 'dead-letter' | 'stop-shard' | 'skip'`
+   * (`'skip'` logs the record at error level and lets the checkpoint pass it).
+   * @default 'stop-shard'
+   */
+  onFailure?: FailurePolicy<RecordContext>;
+  /** Where dead letters go (needed when `onFailure` can decide `'dead-letter'`). */
+  deadLetter?: DeadLetterSink;
+  /**
    * Interval of the stats log line (in-flight, queued, keys, millisBehindLatest, checkpoint lag); 0 turns it off.
    * @default 30000
    */
@@ -73,8 +100,8 @@ export interface HandlerOptions {
 }
 
 /** The options with every default applied. */
-export type ResolvedHandlerOptions = Required<Omit<HandlerOptions, 'handle' | 'handleBatch' | 'checkpointInterval'>> &
-  Pick<HandlerOptions, 'handle' | 'handleBatch' | 'checkpointInterval'>;
+export type ResolvedHandlerOptions = Required<Omit<HandlerOptions, 'handle' | 'handleBatch' | 'checkpointInterval' | 'deadLetter'>> &
+  Pick<HandlerOptions, 'handle' | 'handleBatch' | 'checkpointInterval' | 'deadLetter'>;
 
 /** Error codes of option checks. */
 export const OptionErrorCode = { BAD_OPTION: 'KCLTS_ERR_RUN_BAD_OPTION' } as const;
@@ -109,6 +136,17 @@ export function resolveHandlerOptions(o: HandlerOptions): ResolvedHandlerOptions
     integer('checkpointInterval.records', interval.records, 1, 1);
     integer('checkpointInterval.ms', interval.ms, 0, 0);
   }
+  const onFailure = o.onFailure ?? 'stop-shard';
+  if (onFailure !== 'stop-shard' && onFailure !== 'dead-letter' && typeof onFailure !== 'function') {
+    throw bad(`Expected \`onFailure\` to be 'stop-shard', 'dead-letter' or a function, got ${describeValue(onFailure)}`);
+  }
+  const sink = o.deadLetter;
+  if (sink !== undefined && (typeof sink !== 'object' || sink === null || typeof sink.write !== 'function')) {
+    throw bad(`Expected \`deadLetter\` to be a sink with a write(entries) method, got ${describeValue(sink)}`);
+  }
+  if (onFailure === 'dead-letter' && !sink) {
+    throw bad("`onFailure: 'dead-letter'` needs a `deadLetter` sink (e.g. new FileSink({ dir }) or createSink('file:/var/dlq'))");
+  }
   return {
     handle: o.handle,
     handleBatch: o.handleBatch,
@@ -119,5 +157,10 @@ export function resolveHandlerOptions(o: HandlerOptions): ResolvedHandlerOptions
     drainTimeoutMs: integer('drainTimeoutMs', o.drainTimeoutMs, 0, 15_000),
     leaseLostGraceMs: integer('leaseLostGraceMs', o.leaseLostGraceMs, 0, 2_000),
     statsIntervalMs: integer('statsIntervalMs', o.statsIntervalMs, 0, 30_000),
+    maxRetries: integer('maxRetries', o.maxRetries, 0, 3),
+    retryBaseDelayMs: integer('retryBaseDelayMs', o.retryBaseDelayMs, 0, 200),
+    retryMaxDelayMs: integer('retryMaxDelayMs', o.retryMaxDelayMs, 0, 10_000),
+    onFailure,
+    deadLetter: sink,
   };
 }

@@ -4,41 +4,10 @@ import { CheckpointTracker, comparePositions, type Position } from '../checkpoin
 import { KeyedDispatcher } from '../dispatch/index.js';
 import { CheckpointError, CheckpointShutdownError } from '../protocol/index.js';
 import type { Checkpointer } from './checkpointer.js';
-import type { RecordContext, ResolvedHandlerOptions } from './handler-options.js';
-import type { KinesisRecord } from './record.js';
+import type { ResolvedHandlerOptions } from './handler-options.js';
+import { JobRunner, type Job } from './job-runner.js';
+import type { StatusReporter } from './status.js';
 import type { InitializeInput, ProcessRecordsInput, RecordProcessor } from './types.js';
-
-/** One dispatch unit: a record (`handle`) or one key's records of a batch (`handleBatch`). */
-interface Job {
-  key: string;
-  records: number;
-  bytes: number;
-  list: KinesisRecord[];
-  /** Tracker tickets of `list`, in the same order. */
-  tickets: number[];
-}
-
-/** The context object of one handler call; the child logger is made only if used. */
-class Context implements RecordContext {
-  readonly shardId: string;
-  readonly signal: AbortSignal;
-  readonly attempt: number;
-  readonly #base: Logger;
-  readonly #first: KinesisRecord;
-  #log: Logger | undefined;
-
-  constructor(shardId: string, signal: AbortSignal, attempt: number, base: Logger, first: KinesisRecord) {
-    this.shardId = shardId;
-    this.signal = signal;
-    this.attempt = attempt;
-    this.#base = base;
-    this.#first = first;
-  }
-
-  get log(): Logger {
-    return (this.#log ??= this.#base.child({ partitionKey: this.#first.partitionKey, sequenceNumber: this.#first.sequenceNumber }));
-  }
-}
 
 /**
  * The per-record runtime as a {@link RecordProcessor}: records go into per-key FIFOs (KeyedDispatcher),
@@ -47,9 +16,10 @@ class Context implements RecordContext {
  *
  * - processRecords replies once its records are accepted (pipelining) and holds the reply while the
  *   in-flight bounds are exceeded (backpressure), checkpointing progress meanwhile.
- * - A record whose handler fails is logged with its reference and never settles: the watermark, and so
- *   every checkpoint, stays before it. The shard then takes no new batches (they are answered and
- *   dropped; the daemon delivers them again after a restart, from the checkpoint).
+ * - A failing handler is retried (JobRunner), then the failure policy decides: dead-lettered and skipped
+ *   records settle (dead letters once the sink confirms); under stop-shard the record never settles, so
+ *   the watermark and every checkpoint stay before it, and the shard takes no new batches (they are
+ *   answered and dropped; the daemon delivers them again after a restart, from the checkpoint).
  * - shutdownRequested/shardEnded drain (up to drainTimeoutMs) and checkpoint the watermark, SHARD_END
  *   only when every record settled; leaseLost aborts `ctx.signal`, drops queued work, never checkpoints.
  */
@@ -59,6 +29,8 @@ export class HandlerProcessor implements RecordProcessor {
   readonly #tracker = new CheckpointTracker();
   readonly #dispatcher: KeyedDispatcher<Job>;
   readonly #abort = new AbortController();
+  readonly #runner: JobRunner;
+  readonly #status: StatusReporter | undefined;
   #shardId = 'unknown';
   #stopped: { record: Position; error: unknown } | undefined;
   #checkpointed: Position | undefined;
@@ -68,9 +40,11 @@ export class HandlerProcessor implements RecordProcessor {
   #millisBehindLatest: number | undefined;
   #stats: NodeJS.Timeout | undefined;
 
-  constructor(options: ResolvedHandlerOptions, logger: Logger) {
+  constructor(options: ResolvedHandlerOptions, logger: Logger, env: NodeJS.ProcessEnv = process.env, status?: StatusReporter) {
     this.#o = options;
     this.#log = logger;
+    this.#status = status;
+    this.#runner = new JobRunner(options, logger, env, status);
     this.#dispatcher = new KeyedDispatcher<Job>({
       concurrency: options.concurrency,
       maxInFlightRecords: options.maxInFlightRecords,
@@ -82,6 +56,7 @@ export class HandlerProcessor implements RecordProcessor {
 
   initialize(input: InitializeInput): void {
     this.#shardId = input.shardId;
+    this.#status?.update({ shardId: input.shardId });
     if (this.#o.statsIntervalMs > 0) {
       this.#stats = setInterval(() => this.#logStats(), this.#o.statsIntervalMs);
       this.#stats.unref();
@@ -104,7 +79,7 @@ export class HandlerProcessor implements RecordProcessor {
     if (this.#o.handle) {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
-        this.#dispatcher.push({ key: r.partitionKey, records: 1, bytes: r.size, list: [r], tickets: [first + i] });
+        this.#dispatcher.push({ key: r.partitionKey, records: 1, bytes: r.size, list: [r], tickets: [first + i], attempts: 0, sinkAttempts: 0 });
       }
     } else {
       const byKey = new Map<string, Job>();
@@ -112,7 +87,7 @@ export class HandlerProcessor implements RecordProcessor {
         const r = records[i]!;
         let job = byKey.get(r.partitionKey);
         if (!job) {
-          job = { key: r.partitionKey, records: 0, bytes: 0, list: [], tickets: [] };
+          job = { key: r.partitionKey, records: 0, bytes: 0, list: [], tickets: [], attempts: 0, sinkAttempts: 0 };
           byKey.set(r.partitionKey, job);
         }
         job.records++;
@@ -137,7 +112,9 @@ export class HandlerProcessor implements RecordProcessor {
   async shardEnded(_shard: unknown, checkpointer: Checkpointer): Promise<void> {
     await this.#drain(checkpointer, 'shardEnded');
     if (this.#tracker.allSettled && !this.#stopped) {
-      await this.#guard(() => checkpointer.checkpoint(), 'SHARD_END');
+      if (await this.#guard(() => checkpointer.checkpoint(), 'SHARD_END')) {
+        this.#status?.update({ lastCheckpoint: { sequenceNumber: 'SHARD_END', subSequenceNumber: 0 } });
+      }
       this.#end();
       return;
     }
@@ -163,25 +140,31 @@ export class HandlerProcessor implements RecordProcessor {
     this.#end();
   }
 
-  async #run(job: Job): Promise<void> {
-    const ctx = new Context(this.#shardId, this.#abort.signal, 1, this.#log, job.list[0]!);
-    try {
-      if (this.#o.handle) await this.#o.handle(job.list[0]!, ctx);
-      else await this.#o.handleBatch!(job.list, ctx);
-    } catch (error) {
-      this.#fail(job, error);
+  /** Runs a job; a number asks the dispatcher to run it again after that delay (slot freed meanwhile). */
+  async #run(job: Job): Promise<void | number> {
+    const result = await this.#runner.run(job, this.#shardId, this.#abort.signal);
+    if (typeof result === 'number') return result;
+    if ('settled' in result) {
+      for (const t of job.tickets) this.#tracker.settle(t);
       return;
     }
-    for (const t of job.tickets) this.#tracker.settle(t);
+    this.#fail(job, result.stopped);
   }
 
   #fail(job: Job, error: unknown): void {
     const record = job.list[0]!.ref();
     this.#log.error(
-      { err: error, record, records: job.records },
-      'handler failed: the checkpoint stays before this record and the shard takes no new batches',
+      { err: error, record, records: job.records, attempts: job.attempts },
+      'handler failed (stop-shard): the checkpoint stays before this record and the shard takes no new batches',
     );
-    if (!this.#stopped || comparePositions(record, this.#stopped.record) < 0) this.#stopped = { record, error };
+    this.#status?.count('failed', job.records);
+    if (!this.#stopped || comparePositions(record, this.#stopped.record) < 0) {
+      this.#stopped = { record, error };
+      this.#status?.update({
+        state: 'stopped-on-failure',
+        failure: { ...record, error: error instanceof Error ? error.message : String(error) },
+      });
+    }
   }
 
   /** Waits for queued and running work, checkpointing progress meanwhile; aborts what is left at the timeout. */
@@ -219,6 +202,7 @@ export class HandlerProcessor implements RecordProcessor {
       this.#checkpointed = wm;
       this.#checkpointedAt = Date.now();
       this.#passedAtCheckpoint = this.#tracker.passed;
+      this.#status?.update({ lastCheckpoint: at });
     }
   }
 
@@ -239,6 +223,7 @@ export class HandlerProcessor implements RecordProcessor {
   }
 
   #logStats(): void {
+    this.#status?.write();
     this.#log.info(
       {
         inFlight: this.#dispatcher.inFlightRecords,

@@ -5,6 +5,7 @@ export { ShardSession, DEFAULT_CHECKPOINT_RETRY, type SessionOptions, type Sessi
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
 export { run, RunErrorCode, type RunProcessorOptions, type RunHandlerOptions, type RunOptions, type RunCommonOptions } from './run.js';
 export { HandlerProcessor } from './handler-processor.js';
+export { StatusReporter, type ShardStatus } from './status.js';
 export {
   resolveHandlerOptions,
   OptionErrorCode,

@@ -5,6 +5,7 @@ import { ExitCode } from './exit-codes.js';
 import { resolveHandlerOptions, type HandlerOptions } from './handler-options.js';
 import { HandlerProcessor } from './handler-processor.js';
 import { ShardSession, type SessionOutcome } from './session.js';
+import { StatusReporter } from './status.js';
 import { claimProcessStdio } from './stdio.js';
 import type { RecordProcessor } from './types.js';
 
@@ -76,13 +77,20 @@ export async function run(options: RunOptions): Promise<SessionOutcome> {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const { writer, log } = claimProcessStdio(options.log);
   const logger = log.logger;
-  const processor = options.processor ?? new HandlerProcessor(handlerOptions!, logger);
+  // The launcher's side channel (kcl-ts run sets KCL_TS_STATUS_DIR): per-shard counters and outcome.
+  const statusDir = process.env.KCL_TS_STATUS_DIR;
+  const status = statusDir ? new StatusReporter(statusDir) : undefined;
+  status?.write();
+  const processor = options.processor ?? new HandlerProcessor(handlerOptions!, logger, process.env, status);
   const session = new ShardSession({
     processor,
     input: process.stdin,
     output: writer,
     logger,
-    onShardId: (id) => log.setShardId(id),
+    onShardId: (id) => {
+      log.setShardId(id);
+      status?.update({ shardId: id });
+    },
     checkpointRetry: options.checkpointRetry,
     autoCheckpointShardEnd: options.processor ? options.autoCheckpointShardEnd : false,
     maxLineBytes: options.maxLineBytes,
@@ -110,6 +118,10 @@ export async function run(options: RunOptions): Promise<SessionOutcome> {
   process.off('unhandledRejection', onCrash);
   process.off('SIGTERM', onTerm);
   process.off('SIGINT', onInt);
+  status?.update({
+    state: outcome.exitCode === ExitCode.PROCESSOR_FAILED ? 'stopped-on-failure' : status.status.state === 'running' ? 'ended' : status.status.state,
+    exitCode: outcome.exitCode,
+  });
   const level = outcome.exitCode === ExitCode.OK ? 'info' : 'error';
   logger[level]({ exitCode: outcome.exitCode }, `exiting: ${outcome.reason}`);
   log.flush();

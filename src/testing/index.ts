@@ -12,5 +12,6 @@ export {
   type InProcessOptions,
   type SpawnOptions,
 } from './fake-daemon.js';
+export { MemorySink } from './memory-sink.js';
 export { RecordFactory, FIRST_SEQUENCE, type RecordSpec, type BatchSpec } from './records.js';
 export { comparePositions, type Position } from '../checkpoint/index.js';

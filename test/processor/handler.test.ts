@@ -183,7 +183,13 @@ test('shardEnded: SHARD_END once every record finished', async () => {
 test('shardEnded with a failed record: no SHARD_END, the checkpoint stays before the failure', async () => {
   const f = new RecordFactory();
   const batch = f.batch({ count: 5, keys: 5 });
-  const daemon = FakeDaemon.inProcess({ ...quiet, handle: (r: KinesisRecord) => { if (r.sequenceNumber === batch[3]!.sequenceNumber) throw new Error('poison'); } });
+  const daemon = FakeDaemon.inProcess({
+    ...quiet,
+    maxRetries: 0,
+    handle: (r: KinesisRecord) => {
+      if (r.sequenceNumber === batch[3]!.sequenceNumber) throw new Error('poison');
+    },
+  });
   await daemon.initialize();
   await daemon.processRecords(batch);
   await daemon.shardEnded();
@@ -197,6 +203,7 @@ test('a failed record holds every checkpoint before it; later batches are not pr
   const first = f.batch({ count: 4, keys: 4 });
   const daemon = FakeDaemon.inProcess({
     ...quiet,
+    maxRetries: 0,
     handle: (r: KinesisRecord) => {
       if (r.sequenceNumber === first[1]!.sequenceNumber) throw new Error('poison');
       handled.push(r.sequenceNumber);
