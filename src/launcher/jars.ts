@@ -7,8 +7,8 @@ import { LauncherError, LauncherErrorCode } from './errors.js';
 import { packageRoot } from './package-root.js';
 
 /** The Java components kcl-ts pins (one folder under maven/ each: pom.xml and jars.lock.json). */
-export type JarSet = 'kcl-multilang' | 'dynamodb-local';
-export const JAR_SETS: readonly JarSet[] = ['kcl-multilang', 'dynamodb-local'];
+export type JarSet = 'kcl-multilang' | 'dynamodb-local' | 'elasticmq';
+export const JAR_SETS: readonly JarSet[] = ['kcl-multilang', 'dynamodb-local', 'elasticmq'];
 
 /** One file of a jar set, as recorded in jars.lock.json. */
 export interface LockedFile {
@@ -101,9 +101,9 @@ export async function verifyJars(dir: string, lock: JarLock): Promise<string[]> 
 /** How a tool run ended: its exit code, or `not-found` when the executable could not be started. */
 type RunResult = number | 'not-found';
 
-function run(spawn: SpawnLike, cmd: string, args: string[], cwd: string, log: (l: string) => void): Promise<RunResult> {
+function run(spawn: SpawnLike, cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
     const keep = (c: Buffer) => (tail = (tail + c.toString()).slice(-4000));
     child.stdout?.on('data', keep);
@@ -129,6 +129,7 @@ async function installWithMaven(set: JarSet, target: string, opts: JarOptions, l
     mvn,
     ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${target}`],
     join(packageRoot(), 'maven', set),
+    opts.env,
     log,
   );
   if (code === 'not-found') return false; // no mvn: try the download path
@@ -245,6 +246,7 @@ export async function writeLock(set: JarSet, opts: JarOptions): Promise<JarLock>
     opts.mvn ?? 'mvn',
     ['-q', '-B', 'dependency:list', '-DincludeScope=runtime', '-DoutputAbsoluteArtifactFilename=true', `-DoutputFile=${listFile}`],
     join(packageRoot(), 'maven', set),
+    opts.env,
     log,
   );
   if (code !== 0) throw new LauncherError(LauncherErrorCode.JARS_INSTALL_FAILED, `mvn dependency:list failed (exit ${code})`);

@@ -80,7 +80,7 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
     throw new LauncherError(LauncherErrorCode.PROPERTIES_INVALID, `${opts.propertiesFile} has ${errors.length} error(s); fix them (see above) and run again`);
   }
   const java = findJava(opts.java, io.env, io.cwd);
-  const jars = await ensureJars('kcl-multilang', { env: io.env, dir: opts.jarsDir, log: (l) => warn(io, l) });
+  const jars = await ensureJars('kcl-multilang', { env: io.env, dir: opts.jarsDir && resolve(io.cwd, opts.jarsDir), log: (l) => warn(io, l) });
   const args = daemonArgs(jars.classpath, opts.propertiesFile, opts, io.cwd);
   const spawn = opts.spawn ?? nodeSpawn;
   const signals = opts.signals ?? process;

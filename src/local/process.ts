@@ -28,16 +28,23 @@ export class ServiceProcess {
   readonly child: ChildProcess;
   readonly logFile: string;
   #exited: Promise<number | null>;
+  #startError: Error | undefined;
 
   constructor(name: string, command: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv; logFile: string }) {
     this.name = name;
     this.logFile = opts.logFile;
     const log = createWriteStream(opts.logFile, { flags: 'a' });
     this.child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    this.child.stdout!.pipe(log);
-    this.child.stderr!.pipe(log);
+    // Both streams feed one log: neither may end it (stderr can outlive stdout); the child's close does.
+    this.child.stdout!.pipe(log, { end: false });
+    this.child.stderr!.pipe(log, { end: false });
+    this.child.on('close', () => log.end());
     this.#exited = new Promise((resolve) => {
-      this.child.on('error', () => resolve(null));
+      this.child.on('error', (err) => {
+        this.#startError = err;
+        log.end(`${name}: cannot start ${command}: ${err.message}\n`);
+        resolve(null);
+      });
       this.child.on('exit', (code) => resolve(code));
     });
   }
@@ -53,6 +60,7 @@ export class ServiceProcess {
   async waitReady(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.#startError) throw new Error(`${this.name} could not start: ${this.#startError.message}`);
       if (!this.running) throw new Error(`${this.name} exited before it was ready; see ${this.logFile}`);
       if (await probe().catch(() => false)) return;
       if (Date.now() > deadline) {

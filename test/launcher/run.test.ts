@@ -238,9 +238,7 @@ test('runDaemon: a relative logConfig is resolved against io.cwd, like the prope
   assert.deepEqual(argv.slice(-2), ['-l', join(run.dir, 'logback.xml')]);
 });
 
-test('runDaemon: a relative jarsDir is resolved against io.cwd, like the properties file', {
-  todo: 'bug: runDaemon passes jarsDir unresolved to ensureJars, which verifies it relative to process.cwd(); the JVM then resolves the relative classpath against io.cwd',
-}, async () => {
+test('runDaemon: a relative jarsDir is resolved against io.cwd, like the properties file', async () => {
   const run = start({ mode: 'exit:0', jarsDir: 'jars', prepare: (dir) => symlinkSync(jarsDir, join(dir, 'jars')) });
   assert.equal(await run.result, 0);
   const { argv } = await run.ready();
