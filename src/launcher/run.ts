@@ -1,10 +1,12 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { warn, type CliIO } from './io.js';
 import { ensureJars, type SpawnLike } from './jars.js';
 import { findJava } from './java.js';
+import { EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, type RunSummary } from './summary.js';
 import { formatDiagnostics, loadAndValidate } from './validate.js';
 
 /** The daemon's main class in amazon-kinesis-client-multilang. */
@@ -31,6 +33,12 @@ export interface DaemonRunOptions {
   signals?: Pick<NodeJS.Process, 'on' | 'off'>;
   /** Called with the JVM once it started (tests, `kcl-ts local`). */
   onStart?: (jvm: ChildProcess) => void;
+  /** Stop gracefully (as on SIGTERM) after this many ms: a time-limited batch run. */
+  maxRuntimeMs?: number;
+  /** Stop gracefully as soon as a shard stops on a failed record (stop-shard policy). */
+  stopOnFailure?: boolean;
+  /** Write the run summary (per shard: processed, retried, dead-lettered, failed, last checkpoint) here as JSON. */
+  summaryFile?: string;
 }
 
 /** Builds the JVM command line; relative paths resolve against `cwd`. */
@@ -69,11 +77,14 @@ export function launcherExitCode(code: number | null, signal: NodeJS.Signals | n
  * `kcl-ts run`: validates the properties, finds Java, verifies the jars, starts the MultiLangDaemon and
  * forwards SIGTERM/SIGINT/SIGHUP to the JVM only (it runs in its own process group, so a terminal's
  * Ctrl-C does not reach the shard children first). A third Ctrl-C kills the JVM's process group.
- * Resolves with the exit code to use. Works as PID 1 in a container (explicit signal handlers).
+ * `maxRuntimeMs` and `stopOnFailure` stop it the same graceful way. At the end it prints (and with
+ * `summaryFile` writes) a per-shard summary the shard processes reported over KCL_TS_STATUS_DIR.
+ * Resolves with the exit code: the daemon's (a stop we asked for is 0), else EXIT_SHARD_FAILED (10)
+ * when a shard stopped on a failed record, else 0. Works as PID 1 in a container.
  */
 export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
   const { io } = opts;
-  const { diagnostics } = loadAndValidate(opts.propertiesFile, io);
+  const { parsed, diagnostics } = loadAndValidate(opts.propertiesFile, io);
   const errors = diagnostics.filter((d) => d.level === 'error');
   if (diagnostics.some((d) => d.level !== 'info')) warn(io, formatDiagnostics(opts.propertiesFile, diagnostics.filter((d) => d.level !== 'info')));
   if (errors.length > 0) {
@@ -85,13 +96,25 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
   const spawn = opts.spawn ?? nodeSpawn;
   const signals = opts.signals ?? process;
   warn(io, `kcl-ts: starting ${jars.artifact} on ${java.versionLine} with ${opts.propertiesFile}`);
-  const jvm = spawn(java.path, args, { cwd: io.cwd, env: io.env, stdio: 'inherit', detached: true });
+  // The shard processes report to the launcher through files here (stdout is the protocol's).
+  const statusDir = mkdtempSync(join(tmpdir(), 'kcl-ts-status-'));
+  const value = (key: string) => parsed?.entries.get(key)?.value;
+  const env = {
+    ...io.env,
+    KCL_TS_STATUS_DIR: statusDir,
+    ...(value('applicationName') ? { KCL_TS_APPLICATION: value('applicationName') } : {}),
+    ...(value('streamName') ?? value('streamArn') ? { KCL_TS_STREAM: value('streamName') ?? value('streamArn') } : {}),
+  };
+  const startedAt = new Date();
+  const jvm = spawn(java.path, args, { cwd: io.cwd, env, stdio: 'inherit', detached: true });
   let stopRequested = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
+  let reason: RunSummary['reason'] = 'daemon-exit';
+  const requestStop = (why: RunSummary['reason'], signal: NodeJS.Signals, message: string) => {
     stopRequested++;
     if (stopRequested === 1) {
-      warn(io, `kcl-ts: ${signal}: asking the daemon to shut down gracefully (shutdownRequested to every shard)`);
-      jvm.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
+      reason = why;
+      warn(io, `kcl-ts: ${message}: asking the daemon to shut down gracefully (shutdownRequested to every shard)`);
+      jvm.kill(signal);
     } else if (stopRequested === 2) {
       warn(io, 'kcl-ts: still shutting down (up to shutdownGraceMillis); signal once more to kill it now');
     } else if (jvm.pid) {
@@ -103,18 +126,39 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
       }
     }
   };
+  const onSignal = (signal: NodeJS.Signals) => requestStop('signal', signal === 'SIGHUP' ? 'SIGTERM' : signal, signal);
   for (const s of FORWARDED) signals.on(s, onSignal);
+  const timers: NodeJS.Timeout[] = [];
+  if (opts.maxRuntimeMs !== undefined) {
+    timers.push(setTimeout(() => stopRequested === 0 && requestStop('max-runtime', 'SIGTERM', `max runtime (${opts.maxRuntimeMs} ms) reached`), opts.maxRuntimeMs));
+  }
+  if (opts.stopOnFailure) {
+    timers.push(
+      setInterval(() => {
+        const failed = readStatuses(statusDir).find((st) => st.state === 'stopped-on-failure');
+        if (failed && stopRequested === 0) requestStop('stop-on-failure', 'SIGTERM', `${failed.shardId} stopped on a failed record (--stop-on-failure)`);
+      }, 500),
+    );
+  }
   opts.onStart?.(jvm);
   try {
-    return await new Promise<number>((resolvePromise, reject) => {
+    const daemonExit = await new Promise<{ code: number | null; exit: number; how: string }>((resolvePromise, reject) => {
       jvm.on('error', (err) => reject(new LauncherError(LauncherErrorCode.JAVA_NOT_FOUND, `Cannot start ${java.path}: ${err.message}`)));
       jvm.on('exit', (code, signal) => {
         const exit = launcherExitCode(code, signal, stopRequested > 0);
-        warn(io, `kcl-ts: daemon exited (${signal ?? `code ${code}`}); exit ${exit}`);
-        resolvePromise(exit);
+        resolvePromise({ code, exit, how: signal ?? `code ${code}` });
       });
     });
+    const shards = summarizeShards(readStatuses(statusDir));
+    const exitCode = daemonExit.exit !== 0 ? daemonExit.exit : shards.some((sh) => sh.stoppedOnFailure) ? EXIT_SHARD_FAILED : 0;
+    const summary: RunSummary = { startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), reason, daemonExitCode: daemonExit.code, exitCode, shards };
+    warn(io, `kcl-ts: daemon exited (${daemonExit.how}); exit ${exitCode}`);
+    warn(io, formatSummary(summary));
+    if (opts.summaryFile) writeFileSync(resolve(io.cwd, opts.summaryFile), `${JSON.stringify(summary, null, 2)}\n`);
+    return exitCode;
   } finally {
     for (const s of FORWARDED) signals.off(s, onSignal);
+    for (const t of timers) clearTimeout(t);
+    rmSync(statusDir, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,7 @@ import { LauncherError, LauncherErrorCode } from '../../src/launcher/errors.js';
 import type { CliIO } from '../../src/launcher/io.js';
 import { ensureJars, readLock } from '../../src/launcher/jars.js';
 import { DAEMON_MAIN_CLASS, daemonArgs, launcherExitCode, runDaemon, type DaemonRunOptions } from '../../src/launcher/run.js';
+import { EXIT_SHARD_FAILED, parseDuration, summarizeShards } from '../../src/launcher/summary.js';
 import { fixture, sleep, tempDir } from '../helpers.js';
 
 const root = tempDir('kcl-ts-run-');
@@ -380,4 +381,85 @@ test('runDaemon: jarsDir without the jars → JARS_MISSING; the daemon is not st
   const err = await rejectsWith(run.result, LauncherErrorCode.JARS_MISSING);
   assert.ok(err.message.includes(`${readLock('kcl-multilang').files[0]!.file} is missing`), err.message);
   assert.deepEqual(run.calls(), [['-version']]);
+});
+
+// ---- time-limited batch runs, the side channel, summaries ------------------------------------------------
+
+function status(shardId: string, pid: number, extra: object = {}): object {
+  return { shardId, pid, state: 'ended', processed: 10, retried: 1, deadLettered: 0, skipped: 0, failed: 0, updatedAt: new Date().toISOString(), ...extra };
+}
+
+test('runDaemon: shard processes get KCL_TS_STATUS_DIR, KCL_TS_APPLICATION and KCL_TS_STREAM', async () => {
+  const run = start({ mode: 'exit:0' });
+  const rec = await run.ready();
+  assert.match(rec.env.KCL_TS_STATUS_DIR!, /kcl-ts-status-/);
+  assert.equal(rec.env.KCL_TS_APPLICATION, 'app');
+  assert.equal(rec.env.KCL_TS_STREAM, 'orders');
+  assert.equal(await run.result, 0);
+  assert.ok(!existsSync(rec.env.KCL_TS_STATUS_DIR!), 'status folder removed at the end');
+});
+
+test('runDaemon --max-runtime: a graceful stop after the limit, exit 0, and a summary file per shard', async () => {
+  const statuses = [
+    status('shardId-000000000000', 101, { lastCheckpoint: { sequenceNumber: '5', subSequenceNumber: 0 } }),
+    status('shardId-000000000000', 102, { processed: 5, lastCheckpoint: { sequenceNumber: '9', subSequenceNumber: 2 } }),
+    status('shardId-000000000001', 103, { deadLettered: 2 }),
+  ];
+  const t0 = Date.now();
+  const run = start({ maxRuntimeMs: 300, summaryFile: 'summary.json', env: { FAKE_JAVA_STATUS: JSON.stringify(statuses) } });
+  assert.equal(await run.result, 0);
+  assert.ok(Date.now() - t0 >= 300);
+  assert.deepEqual(run.marker(), ['SIGTERM']);
+  const summary = JSON.parse(readFileSync(join(run.dir, 'summary.json'), 'utf8')) as {
+    reason: string;
+    exitCode: number;
+    daemonExitCode: number;
+    shards: { shardId: string; processes: number; processed: number; retried: number; deadLettered: number; lastCheckpoint?: object; stoppedOnFailure: boolean }[];
+  };
+  assert.equal(summary.reason, 'max-runtime');
+  assert.equal(summary.exitCode, 0);
+  assert.equal(summary.daemonExitCode, 143);
+  assert.deepEqual(
+    summary.shards.map((s) => [s.shardId, s.processes, s.processed, s.retried, s.deadLettered, s.stoppedOnFailure]),
+    [
+      ['shardId-000000000000', 2, 15, 2, 0, false],
+      ['shardId-000000000001', 1, 10, 1, 2, false],
+    ],
+  );
+  assert.deepEqual(summary.shards[0]!.lastCheckpoint, { sequenceNumber: '9', subSequenceNumber: 2 }, 'the later checkpoint of the shard');
+  assert.match(run.err.join(''), /shardId-000000000001: processed 10, retried 1, dead-lettered 2/);
+});
+
+test(`runDaemon: a shard that stopped on a failure makes the exit code ${EXIT_SHARD_FAILED} even when the daemon ended cleanly`, async () => {
+  const failed = status('shardId-000000000003', 104, { state: 'stopped-on-failure', failed: 1, failure: { partitionKey: 'k', sequenceNumber: '77', subSequenceNumber: 0, error: 'poison' } });
+  const run = start({ mode: 'exit:0', env: { FAKE_JAVA_STATUS: JSON.stringify([failed]) } });
+  await run.ready();
+  assert.equal(await run.result, EXIT_SHARD_FAILED);
+  assert.match(run.err.join(''), /STOPPED ON FAILURE at 77 \(poison\)/);
+});
+
+test('runDaemon --stop-on-failure: the worker is shut down gracefully as soon as a shard stops on a failure', async () => {
+  const failed = status('shardId-000000000004', 105, { state: 'stopped-on-failure', failed: 1 });
+  const t0 = Date.now();
+  const run = start({ stopOnFailure: true, env: { FAKE_JAVA_STATUS: JSON.stringify([failed]), FAKE_JAVA_STATUS_DELAY_MS: '200' } });
+  assert.equal(await run.result, EXIT_SHARD_FAILED);
+  assert.deepEqual(run.marker(), ['SIGTERM']);
+  assert.ok(Date.now() - t0 < 5000);
+  assert.match(run.err.join(''), /shardId-000000000004 stopped on a failed record \(--stop-on-failure\)/);
+});
+
+test('parseDuration and summarizeShards', () => {
+  assert.equal(parseDuration('90s'), 90_000);
+  assert.equal(parseDuration('5m'), 300_000);
+  assert.equal(parseDuration('1h'), 3_600_000);
+  assert.equal(parseDuration('1500ms'), 1500);
+  assert.equal(parseDuration('2'), 2000);
+  assert.equal(parseDuration('5 minutes'), undefined);
+  const shards = summarizeShards([
+    status('s1', 1, { lastCheckpoint: { sequenceNumber: '10', subSequenceNumber: 0 } }) as never,
+    status('s1', 2, { lastCheckpoint: { sequenceNumber: 'SHARD_END', subSequenceNumber: 0 } }) as never,
+    status('unknown', 3) as never,
+  ]);
+  assert.equal(shards.length, 1, 'processes that never got a shard are left out');
+  assert.equal(shards[0]!.lastCheckpoint!.sequenceNumber, 'SHARD_END');
 });
