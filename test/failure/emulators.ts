@@ -11,8 +11,8 @@ import type { DeadLetter } from '../../src/failure/types.js';
 import { tempDir } from '../helpers.js';
 
 export const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_ACCESS_KEY_ID: 'S3RVER', // s3rver's default key; the other emulators take any
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
   AWS_REGION: 'us-east-1',
   AWS_EC2_METADATA_DISABLED: 'true',
 };
