@@ -50,11 +50,5 @@ export {
   type OutboundMessage,
 } from './protocol/index.js';
 export { type LogOptions, type Logger } from './logging/index.js';
-export {
-  NonRetryableError,
-  type DeadLetter,
-  type DeadLetterError,
-  type DeadLetterSink,
-  type FailureDecision,
-  type FailurePolicy,
-} from './failure/index.js';
+export { NonRetryableError, type FailureDecision, type FailurePolicy } from './failure/policy.js';
+export type { DeadLetter, DeadLetterError, DeadLetterSink } from './failure/types.js';

@@ -5,6 +5,7 @@ import type { CliIO } from '../launcher/io.js';
 import { packageRoot } from '../launcher/package-root.js';
 import { jarsCommand } from './jars.js';
 import { localCommand } from './local.js';
+import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { doctorCommand, initCommand, validateCommand } from './tools.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   program.addCommand(runCommand(io, setExit));
   program.addCommand(localCommand(io, setExit));
+  program.addCommand(replayCommand(io, setExit));
   program.addCommand(validateCommand(io, setExit));
   program.addCommand(initCommand(io, setExit));
   program.addCommand(doctorCommand(io, setExit));

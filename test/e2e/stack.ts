@@ -125,13 +125,26 @@ export interface Launcher {
   output(): string;
 }
 
-/** Starts the real launcher: `node bin/kcl-ts.js run -p <app> -- -Xmx256m`, with the daemon's logs quiet. */
-export function launch(app: App): Launcher {
+/**
+ * Starts the real launcher: `node bin/kcl-ts.js run -p <app> [args] -- -Xmx256m`, with the daemon's logs
+ * quiet; `env` is added to the fixture processors' environment.
+ */
+export function launch(app: App, opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Launcher {
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'bin', 'kcl-ts.js'), 'run', '-p', app.propertiesFile, '--log-config', join(repoRoot, 'properties', 'logback-warn.xml'), '--', '-Xmx256m'],
+    [
+      join(repoRoot, 'bin', 'kcl-ts.js'),
+      'run',
+      '-p',
+      app.propertiesFile,
+      '--log-config',
+      join(repoRoot, 'properties', 'logback-warn.xml'),
+      ...(opts.args ?? []),
+      '--',
+      '-Xmx256m',
+    ],
     {
-      env: { ...process.env, ...AWS_ENV, E2E_OUT_DIR: app.out, KCL_TS_LOG_DEST: join(app.out, 'children.log') },
+      env: { ...process.env, ...AWS_ENV, E2E_OUT_DIR: app.out, KCL_TS_LOG_DEST: join(app.out, 'children.log'), ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
