@@ -10,6 +10,8 @@ export interface Position {
  */
 export function compareDecimal(a: string, b: string): number {
   if (a === b) return 0;
+  // Fast path (every Kinesis sequence number): same length, no leading zero: native string order.
+  if (a.length === b.length && a.charCodeAt(0) !== 48 && b.charCodeAt(0) !== 48) return a < b ? -1 : 1;
   let i = 0;
   let j = 0;
   while (i < a.length - 1 && a.charCodeAt(i) === 48) i++;

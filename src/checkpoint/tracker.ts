@@ -12,12 +12,16 @@ export const TrackerErrorCode = {
  * accepted before it are settled (processed, or dead-lettered). Records are accepted in delivery order,
  * which the daemon guarantees is (sequence number, sub-sequence number) order; the tracker checks it.
  *
- * Invariant: entries `#head … #tail-1` are the accepted records not yet passed by the watermark, in
- * order; `#settled[i]` says whether entry i settled. The watermark only moves forward, past a prefix of
- * settled entries; an unsettled entry (running, queued, failed) holds it, whatever settles after it.
+ * Invariant: entries `#head …` of the arrays are the accepted records not yet passed by the watermark,
+ * in order; `#settled[i]` says whether entry i settled. The watermark only moves forward, past a prefix
+ * of settled entries; an unsettled entry (running, queued, failed) holds it, whatever settles after it.
+ *
+ * Only positions are kept (sequence strings and sub-sequence numbers, not the records): a finished
+ * record waiting behind a slow one must not keep its payload alive.
  */
 export class CheckpointTracker {
-  #positions: Position[] = [];
+  #sequences: string[] = [];
+  #subSequences: number[] = [];
   #settled: boolean[] = [];
   /** Ticket number of entry 0 of the arrays. */
   #base = 0;
@@ -31,19 +35,25 @@ export class CheckpointTracker {
    * @throws {KclTsError} `KCLTS_ERR_TRACKER_OUT_OF_ORDER` when a record is not after the previous one.
    */
   accept(records: readonly Position[]): number {
-    const first = this.#base + this.#positions.length;
+    // Check the whole batch first, so that a rejected batch leaves nothing half accepted.
+    let prev = this.#last;
     for (const r of records) {
-      if (this.#last && comparePositions(r, this.#last) <= 0) {
+      if (prev && comparePositions(r, prev) <= 0) {
         throw new KclTsError(
           TrackerErrorCode.OUT_OF_ORDER,
-          `Record ${r.sequenceNumber}/${r.subSequenceNumber ?? 0} was delivered after ${this.#last.sequenceNumber}/${this.#last.subSequenceNumber ?? 0}; ` +
+          `Record ${r.sequenceNumber}/${r.subSequenceNumber ?? 0} was delivered after ${prev.sequenceNumber}/${prev.subSequenceNumber ?? 0}; ` +
             'records of a shard must arrive in sequence order',
         );
       }
-      this.#last = r;
-      this.#positions.push(r);
+      prev = r;
+    }
+    const first = this.#base + this.#sequences.length;
+    for (const r of records) {
+      this.#sequences.push(r.sequenceNumber);
+      this.#subSequences.push(r.subSequenceNumber ?? 0);
       this.#settled.push(false);
     }
+    if (prev) this.#last = { sequenceNumber: prev.sequenceNumber, subSequenceNumber: prev.subSequenceNumber ?? 0 };
     return first;
   }
 
@@ -55,7 +65,7 @@ export class CheckpointTracker {
     if (i !== this.#head) return;
     let h = this.#head;
     while (h < this.#settled.length && this.#settled[h]) h++;
-    this.#watermark = this.#positions[h - 1];
+    this.#watermark = this.#at(h - 1);
     this.#passed += h - this.#head;
     this.#head = h;
     this.#compact();
@@ -68,7 +78,7 @@ export class CheckpointTracker {
 
   /** Accepted records the watermark has not passed yet (unsettled, or settled after an unsettled one). */
   get pending(): number {
-    return this.#positions.length - this.#head;
+    return this.#sequences.length - this.#head;
   }
 
   /** Records the watermark has passed since the tracker was created. */
@@ -78,18 +88,23 @@ export class CheckpointTracker {
 
   /** The oldest record holding the watermark back, if any. */
   get oldestUnsettled(): Position | undefined {
-    return this.#positions[this.#head];
+    return this.#head < this.#sequences.length ? this.#at(this.#head) : undefined;
   }
 
   /** True when every accepted record settled. */
   get allSettled(): boolean {
-    return this.#head === this.#positions.length;
+    return this.#head === this.#sequences.length;
+  }
+
+  #at(i: number): Position {
+    return { sequenceNumber: this.#sequences[i]!, subSequenceNumber: this.#subSequences[i]! };
   }
 
   /** Drops the passed prefix once it is at least half of the arrays (amortised O(1) per record). */
   #compact(): void {
-    if (this.#head < 1024 || this.#head * 2 < this.#positions.length) return;
-    this.#positions = this.#positions.slice(this.#head);
+    if (this.#head < 1024 || this.#head * 2 < this.#sequences.length) return;
+    this.#sequences = this.#sequences.slice(this.#head);
+    this.#subSequences = this.#subSequences.slice(this.#head);
     this.#settled = this.#settled.slice(this.#head);
     this.#base += this.#head;
     this.#head = 0;

@@ -1,1 +1,1 @@
-export { KeyedDispatcher, type DispatcherOptions, type WorkItem } from './keyed-dispatcher.js';
+export { KeyedDispatcher, isThenable, type DispatcherOptions, type WorkItem } from './keyed-dispatcher.js';

@@ -1,3 +1,8 @@
+/** True for promises and promise-like objects (anything with a `then` method). */
+export function isThenable<V>(value: unknown): value is PromiseLike<V> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /** A unit of work: one record, or one key's sub-batch. `records` and `bytes` count toward the bounds. */
 export interface WorkItem {
   key: string;
@@ -16,16 +21,18 @@ export interface DispatcherOptions<T extends WorkItem> {
   /**
    * Runs one item. Resolving with a number asks to run the same item again after that many ms: its
    * concurrency slot is freed meanwhile (other keys go on) but its key stays blocked (order holds).
-   * Must settle; a rejection is reported to `onError` and counts as finished.
+   * Returning without a promise finishes the item synchronously (the fast path for quick handlers).
+   * A throw or rejection is reported to `onError` and counts as finished.
    */
-  run: (item: T) => Promise<void | number>;
+  run: (item: T) => void | number | PromiseLike<void | number>;
   onError?: (item: T, error: unknown) => void;
 }
 
 /** The FIFO of one partition key. Exists only while the key has accepted work. */
 interface KeyQueue<T> {
   key: string;
-  items: T[];
+  /** Slots before `head` are cleared when taken: a finished item must not stay referenced here. */
+  items: (T | undefined)[];
   head: number;
   /** True while an item of the key runs or waits to be retried: the key is blocked. */
   running: boolean;
@@ -48,11 +55,15 @@ interface KeyQueue<T> {
 export class KeyedDispatcher<T extends WorkItem> {
   readonly #opts: DispatcherOptions<T>;
   readonly #queues = new Map<string, KeyQueue<T>>();
+  /** Emptied key queues kept for reuse: with quick handlers a key's queue empties after every item. */
+  readonly #free: KeyQueue<T>[] = [];
   #ready: KeyQueue<T>[] = [];
   #readyHead = 0;
   #running = 0;
   #records = 0;
   #bytes = 0;
+  /** True while #pump's loop runs: finishing an item inside it must not start a nested loop. */
+  #pumping = false;
   #roomWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
 
@@ -97,18 +108,54 @@ export class KeyedDispatcher<T extends WorkItem> {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Accepts an item; it starts when its key is free and a concurrency slot is. */
-  push(item: T): void {
-    let q = this.#queues.get(item.key);
-    if (!q) {
-      q = { key: item.key, items: [], head: 0, running: false };
-      this.#queues.set(item.key, q);
-    }
-    q.items.push(item);
+  /**
+   * Accepts an item; it starts when its key is free and a concurrency slot is.
+   * @returns true when it started at once, false when it waits in a queue.
+   */
+  push(item: T): boolean {
     this.#records += item.records;
     this.#bytes += item.bytes;
+    let q = this.#queues.get(item.key);
+    if (!q && !this.#pumping && this.#running < this.#opts.concurrency && this.#readyHead === this.#ready.length) {
+      // Fast path: the key is idle, a slot is free and nobody waits: run now. A key queue is made only
+      // if the item does not finish at once (no Map or queue work per record for quick handlers).
+      this.#running++;
+      const result = this.#start(item);
+      if (result === undefined) {
+        this.#running--;
+        this.#records -= item.records;
+        this.#bytes -= item.bytes;
+        this.#notify();
+        return true;
+      }
+      q = this.#queueFor(item.key);
+      q.running = true;
+      if (isThenable(result)) void this.#settleAsync(q, item, result);
+      else this.#finish(q, item, result);
+      return true;
+    }
+    q ??= this.#queueFor(item.key);
+    q.items.push(item);
     if (!q.running && q.items.length - q.head === 1) this.#ready.push(q);
     this.#pump();
+    return false;
+  }
+
+  #queueFor(key: string): KeyQueue<T> {
+    const q = this.#free.pop() ?? { key: '', items: [], head: 0, running: false };
+    q.key = key;
+    this.#queues.set(key, q);
+    return q;
+  }
+
+  /** Calls `run`; a throw is reported and counts as finished. */
+  #start(item: T): void | number | PromiseLike<void | number> {
+    try {
+      return this.#opts.run(item);
+    } catch (err) {
+      this.#opts.onError?.(item, err);
+      return undefined;
+    }
   }
 
   /** Removes every queued (not running) item and returns them, oldest first per key. */
@@ -116,7 +163,7 @@ export class KeyedDispatcher<T extends WorkItem> {
     const dropped: T[] = [];
     for (const q of this.#queues.values()) {
       const waiting = q.retry ? [q.retry] : [];
-      for (const item of [...waiting, ...q.items.slice(q.head)]) {
+      for (const item of [...waiting, ...(q.items.slice(q.head) as T[])]) {
         dropped.push(item);
         this.#records -= item.records;
         this.#bytes -= item.bytes;
@@ -138,13 +185,26 @@ export class KeyedDispatcher<T extends WorkItem> {
   }
 
   #pump(): void {
-    while (this.#running < this.#opts.concurrency && this.#readyHead < this.#ready.length) {
-      const q = this.#ready[this.#readyHead++]!;
-      const item = q.retry ?? q.items[q.head++]!;
-      q.retry = undefined;
-      q.running = true;
-      this.#running++;
-      void this.#runOne(q, item);
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#running < this.#opts.concurrency && this.#readyHead < this.#ready.length) {
+        const q = this.#ready[this.#readyHead++]!;
+        let item = q.retry;
+        if (item) q.retry = undefined;
+        else {
+          item = q.items[q.head]!;
+          q.items[q.head++] = undefined;
+        }
+        q.running = true;
+        this.#running++;
+        const result = this.#start(item);
+        // Synchronous completion is handled here in the loop (no promise, no recursion).
+        if (isThenable(result)) void this.#settleAsync(q, item, result);
+        else this.#finish(q, item, result);
+      }
+    } finally {
+      this.#pumping = false;
     }
     if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
       this.#ready = this.#ready.slice(this.#readyHead);
@@ -152,20 +212,24 @@ export class KeyedDispatcher<T extends WorkItem> {
     }
   }
 
-  async #runOne(q: KeyQueue<T>, item: T): Promise<void> {
+  async #settleAsync(q: KeyQueue<T>, item: T, result: PromiseLike<void | number>): Promise<void> {
     let again: void | number = undefined;
     try {
-      again = await this.#opts.run(item);
+      again = await result;
     } catch (err) {
       this.#opts.onError?.(item, err);
     }
+    this.#finish(q, item, again);
+    this.#pump();
+  }
+
+  /** Bookkeeping after a run: a retry request frees the slot but keeps the key blocked. */
+  #finish(q: KeyQueue<T>, item: T, again: void | number): void {
     this.#running--;
     if (typeof again === 'number') {
-      // Free the slot, keep the key blocked, run the item again later.
       q.retry = item;
       q.timer = setTimeout(() => this.#retryDue(q), again);
       q.timer.unref();
-      this.#pump();
       return;
     }
     this.#records -= item.records;
@@ -179,9 +243,19 @@ export class KeyedDispatcher<T extends WorkItem> {
       this.#ready.push(q);
     } else if (this.#queues.get(q.key) === q) {
       this.#queues.delete(q.key);
+      this.#recycle(q);
     }
     this.#notify();
-    this.#pump();
+  }
+
+  /** Keeps an emptied, idle queue for reuse (a bounded number of them). */
+  #recycle(q: KeyQueue<T>): void {
+    if (this.#free.length >= 1024) return;
+    q.items.length = 0;
+    q.head = 0;
+    q.retry = undefined;
+    q.timer = undefined;
+    this.#free.push(q);
   }
 
   #retryDue(q: KeyQueue<T>): void {

@@ -1,13 +1,24 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { CheckpointTracker, comparePositions, type Position } from '../checkpoint/index.js';
-import { KeyedDispatcher } from '../dispatch/index.js';
+import { isThenable, KeyedDispatcher } from '../dispatch/index.js';
 import { CheckpointError, CheckpointShutdownError } from '../protocol/index.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { ResolvedHandlerOptions } from './handler-options.js';
-import { JobRunner, type Job } from './job-runner.js';
+import { JobRunner, type Job, type JobResult } from './job-runner.js';
 import type { StatusReporter } from './status.js';
 import type { InitializeInput, ProcessRecordsInput, RecordProcessor } from './types.js';
+
+/** Waits for `promise` at most `ms`; true if it settled in time. The timer is cleared either way. */
+async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The per-record runtime as a {@link RecordProcessor}: records go into per-key FIFOs (KeyedDispatcher),
@@ -45,6 +56,8 @@ export class HandlerProcessor implements RecordProcessor {
     this.#log = logger;
     this.#status = status;
     this.#runner = new JobRunner(options, logger, env, status);
+    // Every running handler may listen on the shard's one signal.
+    setMaxListeners(options.concurrency + 16, this.#abort.signal);
     this.#dispatcher = new KeyedDispatcher<Job>({
       concurrency: options.concurrency,
       maxInFlightRecords: options.maxInFlightRecords,
@@ -76,10 +89,12 @@ export class HandlerProcessor implements RecordProcessor {
       return;
     }
     const first = this.#tracker.accept(records);
+    // A record that waits in a queue must not keep the whole 64 KB stdin chunk its payload points into
+    // alive (a hot key's waiting records are spread over every chunk): waiting records get their own copy.
     if (this.#o.handle) {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
-        this.#dispatcher.push({ key: r.partitionKey, records: 1, bytes: r.size, list: [r], tickets: [first + i], attempts: 0, sinkAttempts: 0 });
+        if (!this.#dispatcher.push({ key: r.partitionKey, records: 1, bytes: r.size, first: r, ticket: first + i, attempts: 0, sinkAttempts: 0 })) r.detach();
       }
     } else {
       const byKey = new Map<string, Job>();
@@ -87,19 +102,19 @@ export class HandlerProcessor implements RecordProcessor {
         const r = records[i]!;
         let job = byKey.get(r.partitionKey);
         if (!job) {
-          job = { key: r.partitionKey, records: 0, bytes: 0, list: [], tickets: [], attempts: 0, sinkAttempts: 0 };
+          job = { key: r.partitionKey, records: 0, bytes: 0, first: r, ticket: first + i, list: [], tickets: [], attempts: 0, sinkAttempts: 0 };
           byKey.set(r.partitionKey, job);
         }
         job.records++;
         job.bytes += r.size;
-        job.list.push(r);
-        job.tickets.push(first + i);
+        job.list!.push(r);
+        job.tickets!.push(first + i);
       }
-      for (const job of byKey.values()) this.#dispatcher.push(job);
+      for (const job of byKey.values()) if (!this.#dispatcher.push(job)) for (const r of job.list!) r.detach();
     }
     // Backpressure: the daemon sends nothing more until this reply; it keeps listening for checkpoints.
     while (!this.#dispatcher.hasRoom()) {
-      await Promise.race([this.#dispatcher.waitForRoom(), sleep(this.#o.checkpointInterval?.ms || 1000)]);
+      await raceTimeout(this.#dispatcher.waitForRoom(), this.#o.checkpointInterval?.ms || 1000);
       await this.#checkpoint(checkpointer, false);
     }
   }
@@ -136,23 +151,31 @@ export class HandlerProcessor implements RecordProcessor {
         'leaseLost: queued records dropped (the new owner processes them from its checkpoint); running handlers aborted',
       );
     }
-    await Promise.race([this.#dispatcher.onIdle(), sleep(this.#o.leaseLostGraceMs)]);
+    await raceTimeout(this.#dispatcher.onIdle(), this.#o.leaseLostGraceMs);
     this.#end();
   }
 
-  /** Runs a job; a number asks the dispatcher to run it again after that delay (slot freed meanwhile). */
-  async #run(job: Job): Promise<void | number> {
-    const result = await this.#runner.run(job, this.#shardId, this.#abort.signal);
+  /**
+   * Runs a job; a number asks the dispatcher to run it again after that delay (slot freed meanwhile).
+   * Synchronous when the handler is: no promise per record on the fast path.
+   */
+  #run(job: Job): void | number | Promise<void | number> {
+    const result = this.#runner.run(job, this.#shardId, this.#abort.signal);
+    return isThenable<JobResult>(result) ? result.then((r) => this.#apply(job, r)) : this.#apply(job, result);
+  }
+
+  #apply(job: Job, result: JobResult): void | number {
     if (typeof result === 'number') return result;
     if ('settled' in result) {
-      for (const t of job.tickets) this.#tracker.settle(t);
+      if (job.tickets) for (const t of job.tickets) this.#tracker.settle(t);
+      else this.#tracker.settle(job.ticket);
       return;
     }
     this.#fail(job, result.stopped);
   }
 
   #fail(job: Job, error: unknown): void {
-    const record = job.list[0]!.ref();
+    const record = job.first.ref();
     this.#log.error(
       { err: error, record, records: job.records, attempts: job.attempts },
       'handler failed (stop-shard): the checkpoint stays before this record and the shard takes no new batches',
@@ -172,8 +195,7 @@ export class HandlerProcessor implements RecordProcessor {
     const deadline = Date.now() + this.#o.drainTimeoutMs;
     const idle = this.#dispatcher.onIdle();
     for (let left = this.#o.drainTimeoutMs; left > 0; left = deadline - Date.now()) {
-      const done = await Promise.race([idle.then(() => true), sleep(Math.min(left, 1000)).then(() => false)]);
-      if (done) return;
+      if (await raceTimeout(idle, Math.min(left, 1000))) return;
       await this.#checkpoint(checkpointer, false);
     }
     if (this.#dispatcher.inFlightRecords > 0) {

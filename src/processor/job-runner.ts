@@ -1,18 +1,26 @@
 import type { Logger } from 'pino';
-import { NonRetryableError, toDeadLetter, type DeadLetter, type FailureDecision } from '../failure/index.js';
+import { isThenable } from '../dispatch/index.js';
+import { NonRetryableError, toDeadLetter, type FailureDecision } from '../failure/policy.js';
+import type { DeadLetter } from '../failure/types.js';
 import { backoffDelay } from '../protocol/index.js';
 import type { RecordContext, ResolvedHandlerOptions } from './handler-options.js';
 import type { KinesisRecord } from './record.js';
 import type { StatusReporter } from './status.js';
 
-/** One dispatch unit: a record (`handle`) or one key's records of a batch (`handleBatch`). */
+/**
+ * One dispatch unit: a record (`handle`: `first` and `ticket` only, no arrays — one object per record
+ * on the hot path) or one key's records of a batch (`handleBatch`: `list` and `tickets` too).
+ */
 export interface Job {
   key: string;
   records: number;
   bytes: number;
-  list: KinesisRecord[];
-  /** Tracker tickets of `list`, in the same order. */
-  tickets: number[];
+  first: KinesisRecord;
+  /** Tracker ticket of `first`. */
+  ticket: number;
+  /** handleBatch: all the records, and their tickets in the same order. */
+  list?: KinesisRecord[];
+  tickets?: number[];
   /** Handler calls made so far. */
   attempts: number;
   /** Dead letters waiting for the sink (set once the policy decided so). */
@@ -66,31 +74,46 @@ export class JobRunner {
     this.#status = status;
   }
 
-  async run(job: Job, shardId: string, signal: AbortSignal): Promise<JobResult> {
+  /** Runs a job once; synchronous when the handler is (no promise on the fast path). */
+  run(job: Job, shardId: string, signal: AbortSignal): JobResult | Promise<JobResult> {
     if (job.pending) return this.#deadLetter(job, signal);
     job.attempts++;
-    const ctx = new Context(shardId, signal, job.attempts, this.#log, job.list[0]!);
+    const ctx = new Context(shardId, signal, job.attempts, this.#log, job.first);
+    let result: unknown;
     try {
-      if (this.#o.handle) await this.#o.handle(job.list[0]!, ctx);
-      else await this.#o.handleBatch!(job.list, ctx);
-      this.#status?.count('processed', job.records);
-      return SETTLED;
+      result = this.#o.handle ? this.#o.handle(job.first, ctx) : this.#o.handleBatch!(job.list!, ctx);
     } catch (error) {
-      const retryable = !(error instanceof NonRetryableError) && !signal.aborted;
-      if (retryable && job.attempts <= this.#o.maxRetries) {
-        const delayMs = backoffDelay(job.attempts, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs);
-        this.#log.warn({ err: error, record: job.list[0]!.ref(), attempt: job.attempts, delayMs }, 'handler failed; retrying');
-        this.#status?.count('retried');
-        return delayMs;
-      }
-      return this.#decide(job, error, ctx, shardId, signal);
+      return this.#failed(job, error, ctx, shardId, signal);
     }
+    if (!isThenable(result)) return this.#ok(job);
+    return Promise.resolve(result).then(
+      () => this.#ok(job),
+      (error: unknown) => this.#failed(job, error, ctx, shardId, signal),
+    );
+  }
+
+  #ok(job: Job): JobResult {
+    this.#status?.count('processed', job.records);
+    return SETTLED;
+  }
+
+  /** A failed call: a retry delay while retries are left, else the failure policy. */
+  #failed(job: Job, error: unknown, ctx: RecordContext, shardId: string, signal: AbortSignal): JobResult | Promise<JobResult> {
+    const retryable = !(error instanceof NonRetryableError) && !signal.aborted;
+    if (retryable && job.attempts <= this.#o.maxRetries) {
+      const delayMs = backoffDelay(job.attempts, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs);
+      this.#log.warn({ err: error, record: job.first.ref(), attempt: job.attempts, delayMs }, 'handler failed; retrying');
+      this.#status?.count('retried');
+      return delayMs;
+    }
+    return this.#decide(job, error, ctx, shardId, signal);
   }
 
   async #decide(job: Job, error: unknown, ctx: RecordContext, shardId: string, signal: AbortSignal): Promise<JobResult> {
     const policy = this.#o.onFailure;
     const decisions: FailureDecision[] = [];
-    for (const record of job.list) {
+    const records = job.list ?? [job.first];
+    for (const record of records) {
       let decision: FailureDecision = 'stop-shard';
       try {
         decision = typeof policy === 'function' ? await policy(record, error, ctx) : policy;
@@ -107,8 +130,8 @@ export class JobRunner {
       decisions.push(decision);
     }
     if (decisions.includes('stop-shard')) return { stopped: error };
-    const deadLettered = job.list.filter((_, i) => decisions[i] === 'dead-letter');
-    for (const [i, record] of job.list.entries()) {
+    const deadLettered = records.filter((_, i) => decisions[i] === 'dead-letter');
+    for (const [i, record] of records.entries()) {
       if (decisions[i] === 'skip') {
         this.#log.error({ err: error, record: record.ref(), attempts: job.attempts }, 'handler failed; record SKIPPED by onFailure (the checkpoint passes it)');
         this.#status?.count('skipped');
@@ -129,7 +152,7 @@ export class JobRunner {
       if (signal.aborted) return { stopped: error }; // the lease is gone: nothing more can be checkpointed
       const delayMs = backoffDelay(job.sinkAttempts, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs);
       this.#log.error(
-        { err: error, sink: sink.description, records: entries.length, first: job.list[0]!.ref(), attempt: job.sinkAttempts, delayMs },
+        { err: error, sink: sink.description, records: entries.length, first: job.first.ref(), attempt: job.sinkAttempts, delayMs },
         'dead-letter sink failed; retrying (the checkpoint stays before these records)',
       );
       return delayMs;
