@@ -65,7 +65,12 @@ async function timerDelay(ms: number, samples: number): Promise<{ meanMs: number
  * Delivers `batches` through an in-process FakeDaemon (each next batch only after the status) and
  * times first processRecords → shutdownRequested status (so pipelined work is drained and checkpointed).
  */
-async function drive(processor: RecordProcessor | HandlerOptions, batches: EncodedBatch[], last: WireRecord): Promise<{ ms: number; checkpoints: number; holdMs: number }> {
+async function drive(
+  processor: RecordProcessor | HandlerOptions,
+  batches: EncodedBatch[],
+  last: WireRecord,
+  deliveryDelayMs = 0,
+): Promise<{ ms: number; checkpoints: number; holdMs: number }> {
   const daemon = FakeDaemon.inProcess(processor, { replyTimeoutMs: 600_000, logger: pino({ level: 'silent' }) });
   await daemon.initialize();
   const t0 = nowMs();
@@ -74,6 +79,9 @@ async function drive(processor: RecordProcessor | HandlerOptions, batches: Encod
     const t = nowMs();
     await daemon.processRecords(b);
     holdMs += nowMs() - t;
+    // The real daemon fetches the next batch only after the reply: a GetRecords round trip plus
+    // idleTimeBetweenReadsInMillis (200 ms at least in POLLING mode).
+    if (deliveryDelayMs > 0) await new Promise((r) => setTimeout(r, deliveryDelayMs));
   }
   await daemon.shutdownRequested();
   const ms = nowMs() - t0;
@@ -96,6 +104,8 @@ export interface SkewedOptions {
   batchSize?: number;
   /** Run the (slow: records x ~2.1 ms) sequential variant; otherwise it is estimated from the timer delay. */
   sequential?: boolean;
+  /** Pause between a reply and the next batch, as the daemon's fetch takes. @default 0 */
+  deliveryDelayMs?: number;
 }
 
 /**
@@ -104,7 +114,7 @@ export interface SkewedOptions {
  * max(busiest key's records x work, total work / concurrency).
  */
 export async function benchDispatchSkewed(options: SkewedOptions = {}): Promise<Record<string, unknown>> {
-  const { records = 20_000, keys = 1_000, zipfS = 1.1, seed = 42, workMs = 2, concurrency = 256, batchSize = 500, sequential = true } = options;
+  const { records = 20_000, keys = 1_000, zipfS = 1.1, seed = 42, workMs = 2, concurrency = 256, batchSize = 500, sequential = true, deliveryDelayMs = 0 } = options;
   const ranks = zipfKeys(records, keys, zipfS, seed);
   const perKey = new Map<number, number>();
   for (const r of ranks) perKey.set(r, (perKey.get(r) ?? 0) + 1);
@@ -145,6 +155,7 @@ export async function benchDispatchSkewed(options: SkewedOptions = {}): Promise<
     },
     batches,
     last!,
+    deliveryDelayMs,
   );
 
   // The common hand-rolled approach: per batch, group by key, keys in parallel, a key's records in order.
@@ -167,6 +178,7 @@ export async function benchDispatchSkewed(options: SkewedOptions = {}): Promise<
     },
     batches,
     last!,
+    deliveryDelayMs,
   );
 
   let seq: { ms: number; checkpoints: number; estimated?: boolean } = { ms: round(records * timer.meanMs, 1), checkpoints: 0, estimated: true };
@@ -180,6 +192,7 @@ export async function benchDispatchSkewed(options: SkewedOptions = {}): Promise<
       },
       batches,
       last!,
+      deliveryDelayMs,
     );
   }
 
@@ -189,6 +202,7 @@ export async function benchDispatchSkewed(options: SkewedOptions = {}): Promise<
   const lowerBoundUnderLoad = Math.max(busiest * mean(hotDurations), (records * mean(durations)) / concurrency);
   return {
     name: 'dispatchSkewed',
+    deliveryDelayMs,
     records,
     keys,
     zipfS,

@@ -7,6 +7,7 @@ import { benchSplit } from './split.js';
 import { benchPipe } from './pipe.js';
 import { benchMemory } from './memory.js';
 import { benchE2e } from './e2e.js';
+import { benchDispatchNoop, benchDispatchRss, benchDispatchSkewed } from './dispatch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const noop = join(here, '..', 'test', 'fixtures', 'noop-processor.js');
@@ -27,6 +28,14 @@ if (!only || only === 'pipe') {
 }
 if (!only || only === 'rss') {
   out.rss1KB = await benchPipe(noop, { recordBytes: 1024, batchSize: 10_000, batches: 30 });
+}
+if (!only || only === 'dispatch') {
+  // Skewed I/O without and with the daemon's fetch latency between batches (200 ms: POLLING's minimum
+  // idleTimeBetweenReadsInMillis); the sequential baseline is estimated from the timer delay there.
+  out.dispatchSkewed = await benchDispatchSkewed();
+  out.dispatchSkewedWithFetchLatency = await benchDispatchSkewed({ deliveryDelayMs: 200, sequential: false });
+  out.dispatchNoop = await benchDispatchNoop();
+  out.dispatchRss = await benchDispatchRss();
 }
 if (!only || only === 'e2e') out.e2e = await benchE2e();
 const json = JSON.stringify(out, null, 2);
