@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LauncherError } from '../src/launcher/errors.js';
 
 /** Absolute path of a compiled fixture script. */
 export function fixture(name: string): string {
@@ -23,3 +25,30 @@ export function readLog(path: string): Record<string, unknown>[] {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Asserts that `promise` rejects with a LauncherError of `code`, and returns it. */
+export async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LauncherError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof LauncherError, `expected a LauncherError ${code}, got ${String((err as Error)?.stack ?? err)}`);
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected a LauncherError ${code}, it resolved`);
+}
+
+/** True while `pid` runs (a zombie counts as gone). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

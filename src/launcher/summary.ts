@@ -1,21 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ShardStatus } from '../processor/status.js';
+import type { ShardCounters, ShardStatus } from '../processor/status.js';
 import { compareDecimal } from '../checkpoint/position.js';
 
 /** Exit code of `kcl-ts run` when the daemon ended cleanly but a shard stopped on a failed record. */
 export const EXIT_SHARD_FAILED = 10;
 
 /** Per-shard totals over every process that held the shard during the run. */
-export interface ShardSummary {
+export interface ShardSummary extends ShardCounters {
   shardId: string;
   processes: number;
-  processed: number;
-  retried: number;
-  deadLettered: number;
-  skipped: number;
-  failed: number;
-  lastCheckpoint?: { sequenceNumber: string; subSequenceNumber: number };
   stoppedOnFailure: boolean;
   failure?: ShardStatus['failure'];
 }

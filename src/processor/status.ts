@@ -1,18 +1,22 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** What one shard process reports to the launcher (`kcl-ts run` summaries and --stop-on-failure). */
-export interface ShardStatus {
-  shardId: string;
-  pid: number;
-  /** `stopped-on-failure`: a record failed under the stop-shard policy; `ended`: the process exited. */
-  state: 'running' | 'stopped-on-failure' | 'ended';
+/** Record counts of a shard: processed, retries made, dead-lettered, skipped, failed under stop-shard. */
+export interface ShardCounters {
   processed: number;
   retried: number;
   deadLettered: number;
   skipped: number;
   failed: number;
   lastCheckpoint?: { sequenceNumber: string; subSequenceNumber: number };
+}
+
+/** What one shard process reports to the launcher (`kcl-ts run` summaries and --stop-on-failure). */
+export interface ShardStatus extends ShardCounters {
+  shardId: string;
+  pid: number;
+  /** `stopped-on-failure`: a record failed under the stop-shard policy; `ended`: the process exited. */
+  state: 'running' | 'stopped-on-failure' | 'ended';
   /** The first record that failed under stop-shard, and why. */
   failure?: { partitionKey: string; sequenceNumber: string; subSequenceNumber: number; error: string };
   exitCode?: number;
@@ -53,7 +57,7 @@ export class StatusReporter {
   }
 
   /** Increments one counter without writing (written with the next update). */
-  count(counter: 'processed' | 'retried' | 'deadLettered' | 'skipped' | 'failed', n = 1): void {
+  count(counter: Exclude<keyof ShardCounters, 'lastCheckpoint'>, n = 1): void {
     this.#status[counter] += n;
   }
 

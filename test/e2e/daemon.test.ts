@@ -5,7 +5,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { putRecords, splitShardInHalf, type PutResult } from '../../src/local/kinesis.js';
 import { clearLeaderLock, scanLeases } from '../../src/local/lease-table.js';
-import { comparePositions } from '../../src/checkpoint/index.js';
 import {
   createApp,
   createStream,
@@ -18,6 +17,7 @@ import {
   type Emulators,
   type Launcher,
   type ProcessedRecord,
+  lastPerShard,
 } from './stack.js';
 
 let emu: Emulators;
@@ -52,15 +52,6 @@ function assertPerKeyOrder(records: ProcessedRecord[]): void {
   }
 }
 
-/** The last sequence number put into each shard. */
-function lastPerShard(puts: PutResult[]): Map<string, string> {
-  const last = new Map<string, string>();
-  for (const p of puts) {
-    const prev = last.get(p.shardId);
-    if (!prev || comparePositions({ sequenceNumber: p.sequenceNumber }, { sequenceNumber: prev }) > 0) last.set(p.shardId, p.sequenceNumber);
-  }
-  return last;
-}
 
 async function checkpointsEqual(app: App, expected: Map<string, string>): Promise<boolean> {
   const leases = await scanLeases(emu.dynamodb, app.name);

@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { putRecords, type PutResult } from '../../src/local/kinesis.js';
+import { putRecords } from '../../src/local/kinesis.js';
 import { clearLeaderLock, scanLeases } from '../../src/local/lease-table.js';
-import { comparePositions } from '../../src/checkpoint/index.js';
 import type { DeadLetter } from '../../src/failure/index.js';
-import { AWS_ENV, createApp, createStream, launch, processed, repoRoot, startEmulators, waitFor, type App, type Emulators } from './stack.js';
+import { AWS_ENV, lastPerShard, createApp, createStream, launch, processed, repoRoot, startEmulators, waitFor, type App, type Emulators } from './stack.js';
 
 let emu: Emulators;
 
@@ -31,14 +30,6 @@ function deadLetters(app: App): DeadLetter[] {
     .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as DeadLetter));
 }
 
-function lastPerShard(puts: PutResult[]): Map<string, string> {
-  const last = new Map<string, string>();
-  for (const p of puts) {
-    const prev = last.get(p.shardId);
-    if (!prev || comparePositions({ sequenceNumber: p.sequenceNumber }, { sequenceNumber: prev }) > 0) last.set(p.shardId, p.sequenceNumber);
-  }
-  return last;
-}
 
 function cli(args: string[]): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kcl-ts.js'), ...args], { env: { ...process.env, ...AWS_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,6 +9,8 @@ import { ensureJars } from '../../src/launcher/jars.js';
 import { findJava } from '../../src/launcher/java.js';
 import { startDynamoDb, startKinesis } from '../../src/local/emulators.js';
 import { awsJson } from '../../src/local/aws-json.js';
+import type { PutResult } from '../../src/local/kinesis.js';
+import { comparePositions } from '../../src/checkpoint/index.js';
 import { createLeaseTable } from '../../src/local/lease-table.js';
 import type { ServiceProcess } from '../../src/local/process.js';
 import { tempDir } from '../helpers.js';
@@ -191,4 +193,14 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     }
     await sleep(200);
   }
+}
+
+/** The last sequence number put into each shard. */
+export function lastPerShard(puts: readonly PutResult[]): Map<string, string> {
+  const last = new Map<string, string>();
+  for (const p of puts) {
+    const prev = last.get(p.shardId);
+    if (!prev || comparePositions({ sequenceNumber: p.sequenceNumber }, { sequenceNumber: prev }) > 0) last.set(p.shardId, p.sequenceNumber);
+  }
+  return last;
 }

@@ -39,7 +39,7 @@ import {
   type ResolvedJars,
 } from '../../src/launcher/jars.js';
 import { packageRoot } from '../../src/launcher/package-root.js';
-import { tempDir } from '../helpers.js';
+import { rejectsWith, tempDir } from '../helpers.js';
 
 const MULTILANG_JAR = 'amazon-kinesis-client-multilang-3.1.3.jar';
 const M2 = join(process.env.HOME ?? homedir(), '.m2', 'repository');
@@ -89,16 +89,6 @@ function flippedCopy(path: string): Buffer {
   return bytes;
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LauncherError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof LauncherError, `expected a LauncherError ${code}, got ${String((err as Error)?.stack ?? err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected a LauncherError ${code}, it resolved`);
-}
 
 function lockedFile(set: JarSet, file: string) {
   const f = readLock(set).files.find((l) => l.file === file);

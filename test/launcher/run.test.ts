@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LauncherError, LauncherErrorCode } from '../../src/launcher/errors.js';
+import { LauncherErrorCode } from '../../src/launcher/errors.js';
 import type { CliIO } from '../../src/launcher/io.js';
 import { ensureJars, readLock } from '../../src/launcher/jars.js';
 import { DAEMON_MAIN_CLASS, daemonArgs, launcherExitCode, runDaemon, type DaemonRunOptions } from '../../src/launcher/run.js';
 import { EXIT_SHARD_FAILED, parseDuration, summarizeShards } from '../../src/launcher/summary.js';
-import { fixture, sleep, tempDir } from '../helpers.js';
+import { fixture, isAlive, rejectsWith, sleep, tempDir } from '../helpers.js';
 
 const root = tempDir('kcl-ts-run-');
 /** The `java` wrapper: exec keeps the pid, so signals sent to it reach the fixture. */
@@ -123,31 +123,8 @@ function start({
   };
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LauncherError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof LauncherError, `expected a LauncherError ${code}, got ${String((err as Error)?.stack ?? err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected a LauncherError ${code}, it resolved`);
-}
 
 /** True while `pid` runs (a zombie waiting for an init that reaps slowly counts as gone). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
 
 // ---- pure functions -----------------------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { LauncherError, LauncherErrorCode } from '../../src/launcher/errors.js';
+import { LauncherErrorCode } from '../../src/launcher/errors.js';
 import { startDynamoDb, startKinesis } from '../../src/local/emulators.js';
 import { assertPortFree } from '../../src/local/process.js';
-import { tempDir } from '../helpers.js';
+import { rejectsWith, tempDir } from '../helpers.js';
 
 const root = tempDir('kcl-ts-ports-');
 
@@ -32,16 +32,6 @@ async function freePort(): Promise<number> {
   return h.port;
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LauncherError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof LauncherError, `expected a LauncherError ${code}, got ${String((err as Error)?.stack ?? err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected a LauncherError ${code}, it resolved`);
-}
 
 test('assertPortFree: a free port resolves, and is released again', async () => {
   const port = await freePort();

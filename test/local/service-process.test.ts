@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceProcess } from '../../src/local/process.js';
-import { sleep, tempDir } from '../helpers.js';
+import { isAlive, sleep, tempDir } from '../helpers.js';
 
 const root = tempDir('kcl-ts-service-');
 let counter = 0;
@@ -17,19 +17,6 @@ function node(code: string, log = logFile(), env: NodeJS.ProcessEnv = {}): Servi
 }
 
 /** True while `pid` runs (a zombie counts as gone). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
 
 /** Cleanup after a failed test: SIGKILL the service's group and any stray pid. */
 function killAll(p: ServiceProcess, ...pids: (number | undefined)[]): void {
