@@ -28,32 +28,22 @@ export interface InitOptions {
   local?: boolean;
 }
 
-const CONSUMER = `// A kcl-ts record processor. The MultiLangDaemon starts one \`node consumer.mjs\` per shard and talks
-// to it over stdin/stdout, so stdout belongs to the protocol: console.log goes to the log instead.
+const CONSUMER = `// A kcl-ts consumer. The MultiLangDaemon starts one \`node consumer.mjs\` per shard and talks to it over
+// stdin/stdout, so stdout belongs to the protocol: log with ctx.log (console.* is diverted to the log).
 import 'kcl-ts/register'; // must be the FIRST import: it claims stdout before any other module loads
 import { run } from 'kcl-ts';
 
-run({
-  processor: {
-    // One batch of records from this shard, in order. Handle them, then checkpoint:
-    // after a restart or a lease move, processing resumes after the last checkpoint.
-    async processRecords({ records }, checkpointer) {
-      for (const record of records) {
-        console.log(\`\${record.partitionKey} \${record.sequenceNumber}: \${record.text()}\`); // or record.json()
-      }
-      await checkpointer.checkpoint(); // at the last record of this batch
-    },
-    // The shard was split or merged and is fully read: checkpoint, or its child shards never start.
-    async shardEnded(_input, checkpointer) {
-      await checkpointer.checkpoint();
-    },
-    // The worker is stopping (needs shutdownGraceMillis > 0): save progress while we still can.
-    async shutdownRequested(_input, checkpointer) {
-      await checkpointer.checkpoint();
-    },
-    // Another worker took the shard: no checkpoint is possible any more.
-    leaseLost() {},
+await run({
+  // Called once per record: in order within a partition key, concurrently across keys. kcl-ts
+  // checkpoints for you, only past records that (and all before them) finished.
+  async handle(record, ctx) {
+    const text = record.text(); // or record.json(), record.data (a Buffer)
+    ctx.log.info({ bytes: record.size }, \`got \${text.slice(0, 60)}\`);
+    // await saveSomewhere(text, { signal: ctx.signal }); // ctx.signal aborts if the lease is lost
   },
+  concurrency: 32,
+  // A failing record is retried (maxRetries: 3), then the shard stops before it (onFailure: 'stop-shard');
+  // see the README for dead letters (onFailure: 'dead-letter').
 });
 `;
 
