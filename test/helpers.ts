@@ -52,3 +52,16 @@ export function isAlive(pid: number): boolean {
     }
   }
 }
+
+/** A small deterministic PRNG (xorshift32): `next(n)` is an integer in [0, n). */
+export function prng(seed: number): (n: number) => number {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s % n;
+  };
+}

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CheckpointTracker, TrackerErrorCode, compareDecimal, comparePositions, type Position } from '../../src/checkpoint/index.js';
 import { KclTsError } from '../../src/errors.js';
+import { prng } from '../helpers.js';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
@@ -67,18 +68,6 @@ function buildPositions(spec: PositionsSpec): Position[] {
 
 const asBig = (p: Position): [bigint, number] => [BigInt(p.sequenceNumber), p.subSequenceNumber ?? 0];
 
-/** A small seeded PRNG for orders derived from one fast-check integer (shrinks well). */
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 
 /**
  * A random interleaving of accepts (batches in order) and settles (random accepted tickets, some

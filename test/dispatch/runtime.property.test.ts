@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { FakeDaemon, RecordFactory } from '../../src/testing/index.js';
 import type { WireRecord } from '../../src/protocol/index.js';
 import type { HandlerOptions, KinesisRecord, RecordContext } from '../../src/index.js';
+import { prng } from '../helpers.js';
 
 type Ending = 'shutdownRequested' | 'shardEnded' | 'leaseLost';
 
@@ -51,17 +52,6 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
   })
   .map((s) => ({ ...s, stopAfter: Math.min(s.stopAfter, s.batches.length) }));
 
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 
 interface RecordState {
   index: number;

@@ -115,13 +115,14 @@ test("'dead-letter': the sink holds exactly the failed records, complete; the ch
   assert.equal(daemon.checkpoints.at(-1)!.sequenceNumber, batch[5]!.sequenceNumber, 'checkpoint passed the dead letters');
 });
 
-test('a failing sink never lets the watermark pass the record; it is retried until it confirms', async () => {
+/** Three records of three keys whose second always fails, dead-lettered into a sink that fails until healed. */
+async function poisonedSecond(extra: object = {}) {
   const sink = new MemorySink();
   sink.fail(Infinity);
-  const f = new RecordFactory();
-  const batch = f.batch({ count: 3, keys: 3 });
+  const batch = new RecordFactory().batch({ count: 3, keys: 3 });
   const daemon = FakeDaemon.inProcess({
     ...fast,
+    ...extra,
     maxRetries: 0,
     onFailure: 'dead-letter',
     deadLetter: sink,
@@ -131,6 +132,11 @@ test('a failing sink never lets the watermark pass the record; it is retried unt
   });
   await daemon.initialize();
   await daemon.processRecords(batch);
+  return { sink, batch, daemon };
+}
+
+test('a failing sink never lets the watermark pass the record; it is retried until it confirms', async () => {
+  const { sink, batch, daemon } = await poisonedSecond();
   await sleep(100);
   await daemon.processRecords([]);
   assert.ok(sink.writes >= 2, `sink retried (${sink.writes} writes)`);
@@ -143,22 +149,7 @@ test('a failing sink never lets the watermark pass the record; it is retried unt
 });
 
 test('a sink that never recovers: shutdown checkpoints only before the record', async () => {
-  const sink = new MemorySink();
-  sink.fail(Infinity);
-  const f = new RecordFactory();
-  const batch = f.batch({ count: 3, keys: 3 });
-  const daemon = FakeDaemon.inProcess({
-    ...fast,
-    maxRetries: 0,
-    drainTimeoutMs: 200,
-    onFailure: 'dead-letter',
-    deadLetter: sink,
-    handle: (r: KinesisRecord) => {
-      if (r.sequenceNumber === batch[1]!.sequenceNumber) throw new Error('poison');
-    },
-  });
-  await daemon.initialize();
-  await daemon.processRecords(batch);
+  const { sink, batch, daemon } = await poisonedSecond({ drainTimeoutMs: 200 });
   await daemon.shutdownRequested();
   assert.deepEqual(daemon.checkpoints.map((c) => c.sequenceNumber), [batch[0]!.sequenceNumber]);
   assert.equal(sink.entries.length, 0);
