@@ -1,5 +1,5 @@
 import { KclTsError, excerpt } from '../errors.js';
-import type { WireRecord } from '../protocol/index.js';
+import type { Block, LineHold, WireRecord } from '../protocol/index.js';
 
 /** Error codes of the record area. */
 export const RecordErrorCode = {
@@ -36,15 +36,27 @@ export class KinesisRecord implements RecordRef {
   /** Hash key the producer set explicitly, if any. */
   readonly explicitHashKey: string | undefined;
   readonly #arrivalMs: number | undefined;
-  /** The base64 payload: text, or its bytes (a view of the stdin chunk) for records of large lines. */
-  #base64: string | Buffer;
+  /**
+   * The base64 payload: text, or its bytes (a view of stdin memory) for records of large lines; null
+   * once only the decoded `#data` is kept.
+   */
+  #base64: string | Buffer | null;
   #data: Buffer | undefined;
+  /** The pooled stdin block `#base64` is a view of, held until release(). */
+  #block: Block | undefined;
 
-  constructor(wire: WireRecord) {
+  /**
+   * @param wire the record as decoded from the protocol line.
+   * @param hold the line's hold on pooled stdin memory (kcl-ts internal): a payload that is a view of
+   *   it keeps its block until {@link KinesisRecord.release}.
+   */
+  constructor(wire: WireRecord, hold?: LineHold) {
     this.partitionKey = wire.partitionKey;
     this.sequenceNumber = wire.sequenceNumber;
     this.subSequenceNumber = wire.subSequenceNumber ?? 0;
-    this.#base64 = wire.data;
+    const data = wire.data;
+    this.#base64 = data;
+    if (hold !== undefined && typeof data !== 'string') this.#block = hold.retainFor(data);
     this.explicitHashKey = wire.explicitHashKey ?? undefined;
     this.#arrivalMs = wire.approximateArrivalTimestamp ?? undefined;
   }
@@ -52,12 +64,15 @@ export class KinesisRecord implements RecordRef {
   /** The payload exactly as the daemon sent it (base64 text). */
   get base64(): string {
     const b = this.#base64;
-    return typeof b === 'string' ? b : (this.#base64 = b.toString('latin1'));
+    if (typeof b === 'string') return b;
+    if (b === null) return (this.#base64 = this.#data!.toString('base64'));
+    return (this.#base64 = b.toString('latin1'));
   }
 
   /** Payload size in bytes, computed from the base64 length without decoding. */
   get size(): number {
     const b = this.#base64;
+    if (b === null) return this.#data!.length;
     const n = b.length;
     if (n === 0) return 0;
     const last = typeof b === 'string' ? b.charCodeAt(n - 1) : b[n - 1];
@@ -66,13 +81,15 @@ export class KinesisRecord implements RecordRef {
   }
 
   /**
-   * Copies the payload out of the stdin chunk it is a view of (records of large lines), so that holding
-   * this record does not hold the whole 64 KB chunk. kcl-ts calls it for records that wait in queues.
+   * Copies the payload out of the stdin chunk it is a view of (records of large lines read from a plain
+   * stream), so that holding this record does not hold the whole 64 KB chunk. kcl-ts calls it for records
+   * that wait in queues. Records in pooled stdin blocks keep their view: the pool's memory is bounded
+   * and counted by the per-key runtime's backpressure.
    * @internal
    */
   detach(): void {
     const view = this.#base64;
-    if (typeof view === 'string') return;
+    if (view === null || typeof view === 'string' || this.#block !== undefined) return;
     // An own allocation, outside the V8 heap and outside Buffer's shared pool (measured: lower peak RSS
     // than a heap string when many records wait, bench/dispatch.ts rss).
     const own = Buffer.allocUnsafeSlow(view.length);
@@ -80,9 +97,26 @@ export class KinesisRecord implements RecordRef {
     this.#base64 = own;
   }
 
+  /**
+   * Gives back the pooled stdin memory this record's payload lies in, so it can be reused. The record
+   * stays fully usable: a payload not decoded yet is copied out first. kcl-ts calls it when it is done
+   * with a record (after `processRecords`, or when a handler finished); calling it again does nothing.
+   * @internal
+   */
+  release(): void {
+    const block = this.#block;
+    if (block === undefined) return;
+    this.#block = undefined;
+    if (this.#data !== undefined) this.#base64 = null;
+    else this.#base64 = (this.#base64 as Buffer).toString('latin1');
+    block.release();
+  }
+
   /** The payload bytes (decoded on first use, then cached). */
   get data(): Buffer {
-    return (this.#data ??= Buffer.from(this.base64, 'base64'));
+    if (this.#data !== undefined) return this.#data;
+    const b = this.#base64!;
+    return (this.#data = typeof b === 'string' ? Buffer.from(b, 'base64') : Buffer.from(b.toString('latin1'), 'base64'));
   }
 
   /** When Kinesis accepted the record, if the daemon reported it. */

@@ -1,7 +1,7 @@
 /** Options, outcome and the state table of ShardSession. */
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { ActionName, CheckpointRetryOptions, LineSink, ProtocolWriter } from '../protocol/index.js';
+import type { ActionName, CheckpointRetryOptions, LineInput, LineSink, ProtocolWriter } from '../protocol/index.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import type { RecordRef } from './record.js';
 import type { RecordProcessor } from './types.js';
@@ -9,8 +9,8 @@ import type { RecordProcessor } from './types.js';
 /** Options of a {@link ShardSession}. */
 export interface SessionOptions {
   processor: RecordProcessor;
-  /** Daemon → child lines (stdin). */
-  input: Readable;
+  /** Daemon → child lines (stdin): a Readable, or a LineInput such as the pooled pipe reader run() uses. */
+  input: Readable | LineInput;
   /** Child → daemon lines (stdout), or a writer already wrapping it. */
   output: LineSink | ProtocolWriter;
   logger: Logger;

@@ -1,8 +1,10 @@
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
   CheckpointChannel,
-  LineSplitter,
+  StreamLineInput,
+  isLineInput,
+  type LineHold,
+  type LineInput,
   ProtocolError,
   ProtocolErrorCode,
   ProtocolWriter,
@@ -22,7 +24,7 @@ import {
   type SessionOutcome,
   type SessionState,
 } from './session-types.js';
-import type { RecordProcessor } from './types.js';
+import { ownsRecords, type RecordProcessor } from './types.js';
 
 export { DEFAULT_CHECKPOINT_RETRY, type SessionOptions, type SessionOutcome, type SessionState } from './session-types.js';
 
@@ -32,11 +34,10 @@ export { DEFAULT_CHECKPOINT_RETRY, type SessionOptions, type SessionOutcome, typ
  */
 export class ShardSession {
   readonly #processor: RecordProcessor;
-  readonly #input: Readable;
+  readonly #input: LineInput;
   readonly #writer: ProtocolWriter;
   readonly #log: Logger;
   readonly #channel: CheckpointChannel;
-  readonly #splitter: LineSplitter;
   readonly #autoShardEnd: boolean;
   readonly #onShardId: ((id: string) => void) | undefined;
   #state: SessionState = 'awaiting-initialize';
@@ -50,12 +51,11 @@ export class ShardSession {
 
   constructor(options: SessionOptions) {
     this.#processor = options.processor;
-    this.#input = options.input;
+    this.#input = isLineInput(options.input) ? options.input : new StreamLineInput(options.input, options.maxLineBytes);
     this.#writer = options.output instanceof ProtocolWriter ? options.output : new ProtocolWriter(options.output);
     this.#log = options.logger;
     this.#autoShardEnd = options.autoCheckpointShardEnd ?? false;
     this.#onShardId = options.onShardId;
-    this.#splitter = new LineSplitter(options.maxLineBytes);
     this.#channel = new CheckpointChannel(
       this.#writer,
       { ...DEFAULT_CHECKPOINT_RETRY, ...options.checkpointRetry },
@@ -77,24 +77,14 @@ export class ShardSession {
 
   /** Starts reading; resolves when the session is over (stdin closed or a fail-safe stop). */
   start(): Promise<SessionOutcome> {
-    const onLine = (segments: Buffer[], bytes: number): void => this.#onLine(segments, bytes);
-    this.#input.on('data', (chunk: Buffer | string) => {
-      if (this.#outcome) return;
-      try {
-        this.#splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, onLine);
-      } catch (err) {
-        this.#failProtocol(err as Error);
-      }
+    this.#input.start({
+      line: (segments, bytes, hold) => this.#onLine(segments, bytes, hold),
+      end: () => {
+        this.#queue.then(() => this.#onEnd());
+      },
+      invalid: (err) => this.#failProtocol(err),
+      error: (err) => this.#end({ exitCode: ExitCode.DAEMON_GONE, reason: 'stdin failed', error: err }),
     });
-    this.#input.on('end', () => {
-      try {
-        this.#splitter.end(onLine);
-      } catch (err) {
-        this.#failProtocol(err as Error);
-      }
-      this.#queue.then(() => this.#onEnd());
-    });
-    this.#input.on('error', (err) => this.#end({ exitCode: ExitCode.DAEMON_GONE, reason: 'stdin failed', error: err }));
     return this.#done;
   }
 
@@ -106,26 +96,35 @@ export class ShardSession {
     this.#end({ exitCode, reason, error });
   }
 
-  #onLine(segments: Buffer[], bytes: number): void {
-    if (this.#outcome) return;
+  #onLine(segments: Buffer[], bytes: number, hold: LineHold | undefined): void {
+    if (this.#outcome) {
+      hold?.release();
+      return;
+    }
     let message: InboundMessage;
     try {
       message = decodeLine(segments, bytes);
     } catch (err) {
+      hold?.release();
       this.#failProtocol(err as Error);
       return;
     }
+    // Only a processRecords line can leave views into the line's blocks (its records' payloads).
+    if (hold !== undefined && message.action !== 'processRecords') hold.release();
     if (message.action === 'checkpoint') {
       if (!this.#channel.deliver(message)) {
         this.#log.warn({ answer: message }, 'a checkpoint answer arrived while no checkpoint was waiting; ignored');
       }
       return;
     }
-    this.#queue = this.#queue.then(() => this.#handle(message as ActionMessage));
+    this.#queue = this.#queue.then(() => this.#handle(message as ActionMessage, hold));
   }
 
-  async #handle(message: ActionMessage): Promise<void> {
-    if (this.#outcome) return;
+  async #handle(message: ActionMessage, hold?: LineHold): Promise<void> {
+    if (this.#outcome) {
+      hold?.release();
+      return;
+    }
     const next = TRANSITIONS[this.#state][message.action];
     if (next === undefined) {
       const error = new ProtocolError(
@@ -133,6 +132,7 @@ export class ShardSession {
         `Unexpected \`${message.action}\` in state \`${this.#state}\``,
       );
       if (message.action === 'processRecords' || message.action === 'initialize') {
+        hold?.release();
         this.#failProtocol(error);
         return;
       }
@@ -142,7 +142,7 @@ export class ShardSession {
     }
     this.#inFlight = { action: message.action };
     try {
-      await this.#dispatch(message);
+      await this.#dispatch(message, hold);
     } catch (err) {
       this.#failProcessor(err as Error);
       return;
@@ -152,7 +152,7 @@ export class ShardSession {
     await this.#reply(message.action);
   }
 
-  async #dispatch(message: ActionMessage): Promise<void> {
+  async #dispatch(message: ActionMessage, hold: LineHold | undefined): Promise<void> {
     const p = this.#processor;
     const shard = { shardId: this.#shardId };
     switch (message.action) {
@@ -169,7 +169,8 @@ export class ShardSession {
       case 'processRecords': {
         const wire = message.records;
         const records = new Array<KinesisRecord>(wire.length);
-        for (let i = 0; i < wire.length; i++) records[i] = new KinesisRecord(wire[i]!);
+        for (let i = 0; i < wire.length; i++) records[i] = new KinesisRecord(wire[i]!, hold);
+        hold?.release();
         const inFlight = this.#inFlight!;
         inFlight.count = records.length;
         if (records.length > 0) {
@@ -177,9 +178,15 @@ export class ShardSession {
           inFlight.last = records[records.length - 1]!.ref();
         }
         if (this.#state === 'shutdown-requested') this.#log.warn('processRecords after shutdownRequested; processing it');
-        await this.#withCheckpointer('processRecords', (c) =>
-          p.processRecords({ records, millisBehindLatest: message.millisBehindLatest ?? undefined }, c),
-        );
+        try {
+          await this.#withCheckpointer('processRecords', (c) =>
+            p.processRecords({ records, millisBehindLatest: message.millisBehindLatest ?? undefined }, c),
+          );
+        } finally {
+          // The batch's pooled stdin memory is reused from here on; records kept beyond this call copy
+          // their payload out (a processor that keeps records in flight releases them itself).
+          if (hold !== undefined && !ownsRecords(p)) for (let i = 0; i < records.length; i++) records[i]!.release();
+        }
         return;
       }
       case 'leaseLost':
@@ -277,7 +284,7 @@ export class ShardSession {
     this.#outcome = outcome;
     if (outcome.exitCode !== ExitCode.OK) this.#state = 'failed';
     this.#channel.disconnect(outcome.reason);
-    this.#input.pause();
+    this.#input.stop();
     this.#finish(outcome);
   }
 }

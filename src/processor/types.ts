@@ -40,3 +40,16 @@ export interface RecordProcessor {
   /** The worker is shutting down: checkpoint what is done. A leaseLost follows. */
   shutdownRequested?(input: ShardInput, checkpointer: Checkpointer): void | Promise<void>;
 }
+
+/**
+ * Marks a processor that keeps records past `processRecords` and calls `record.release()` on each when
+ * done with it (the per-key runtime does). Without it the session releases a batch's records once
+ * `processRecords` settles. Releasing only affects memory reuse: a released record stays valid.
+ * @internal
+ */
+export const kReleasesRecords: unique symbol = Symbol('kcl-ts.releasesRecords');
+
+/** @internal */
+export function ownsRecords(processor: RecordProcessor): boolean {
+  return (processor as { [kReleasesRecords]?: boolean })[kReleasesRecords] === true;
+}

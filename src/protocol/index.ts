@@ -10,3 +10,5 @@ export {
   type CheckpointRetryOptions,
   type CheckpointRetry,
 } from './checkpoint-channel.js';
+export { BlockPool, Block, LineHold, DEFAULT_BLOCK_BYTES } from './block-pool.js';
+export { StreamLineInput, PooledPipeInput, isLineInput, type LineInput, type LineEvents } from './line-input.js';
