@@ -26,6 +26,11 @@ export interface DispatcherOptions<T extends WorkItem> {
    */
   run: (item: T) => void | number | PromiseLike<void | number>;
   onError?: (item: T, error: unknown) => void;
+  /**
+   * A further condition of `hasRoom()` (e.g. memory that finished items give back). It is re-checked
+   * whenever an item finishes, so it must only turn true through items finishing.
+   */
+  extraRoom?: () => boolean;
 }
 
 /** The FIFO of one partition key. Exists only while the key has accepted work. */
@@ -93,7 +98,11 @@ export class KeyedDispatcher<T extends WorkItem> {
 
   /** True while the in-flight bounds leave room for more work. */
   hasRoom(): boolean {
-    return this.#records < this.#opts.maxInFlightRecords && this.#bytes < this.#opts.maxInFlightBytes;
+    return (
+      this.#records < this.#opts.maxInFlightRecords &&
+      this.#bytes < this.#opts.maxInFlightBytes &&
+      (this.#opts.extraRoom === undefined || this.#opts.extraRoom())
+    );
   }
 
   /** Resolves when there is room (at once if there is). */

@@ -7,7 +7,7 @@ import type { Checkpointer } from './checkpointer.js';
 import type { ResolvedHandlerOptions } from './handler-options.js';
 import { JobRunner, type Job, type JobResult } from './job-runner.js';
 import type { StatusReporter } from './status.js';
-import type { InitializeInput, ProcessRecordsInput, RecordProcessor } from './types.js';
+import { kReleasesRecords, type InitializeInput, type ProcessRecordsInput, type RecordProcessor } from './types.js';
 
 /** Waits for `promise` at most `ms`; true if it settled in time. The timer is cleared either way. */
 async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -51,7 +51,20 @@ export class HandlerProcessor implements RecordProcessor {
   #millisBehindLatest: number | undefined;
   #stats: NodeJS.Timeout | undefined;
 
-  constructor(options: ResolvedHandlerOptions, logger: Logger, env: NodeJS.ProcessEnv = process.env, status?: StatusReporter) {
+  /** Records are kept past processRecords (pipelining) and released here when they settle. */
+  readonly [kReleasesRecords] = true;
+
+  /**
+   * @param pool the pooled stdin memory records' payloads lie in (run() passes it when stdin is a pipe):
+   *   the reply to the daemon is also held while records keep more than `4 x maxInFlightBytes` of it.
+   */
+  constructor(
+    options: ResolvedHandlerOptions,
+    logger: Logger,
+    env: NodeJS.ProcessEnv = process.env,
+    status?: StatusReporter,
+    pool?: { readonly inUseBytes: number },
+  ) {
     this.#o = options;
     this.#log = logger;
     this.#status = status;
@@ -64,6 +77,9 @@ export class HandlerProcessor implements RecordProcessor {
       maxInFlightBytes: options.maxInFlightBytes,
       run: (job) => this.#run(job),
       onError: (job, err) => this.#log.error({ err, partitionKey: job.key }, 'internal error running a job'),
+      // Waiting records keep their stdin block; a hot key's records spread over many blocks could hold
+      // far more memory than their own bytes, so the pool's use is bounded too.
+      extraRoom: pool === undefined ? undefined : () => pool.inUseBytes <= 4 * options.maxInFlightBytes,
     });
   }
 
@@ -169,6 +185,8 @@ export class HandlerProcessor implements RecordProcessor {
     if ('settled' in result) {
       if (job.tickets) for (const t of job.tickets) this.#tracker.settle(t);
       else this.#tracker.settle(job.ticket);
+      if (job.list) for (const r of job.list) r.release();
+      else job.first.release();
       return;
     }
     this.#fail(job, result.stopped);

@@ -1,9 +1,10 @@
 import { describeValue, KclTsError } from '../errors.js';
 import type { LogOptions } from '../logging/index.js';
-import type { CheckpointRetryOptions } from '../protocol/index.js';
+import { PooledPipeInput, type CheckpointRetryOptions } from '../protocol/index.js';
 import { ExitCode } from './exit-codes.js';
 import { resolveHandlerOptions, type HandlerOptions } from './handler-options.js';
 import { HandlerProcessor } from './handler-processor.js';
+import { applyHeapTuning } from './heap-tuning.js';
 import { ShardSession, type SessionOutcome } from './session.js';
 import { StatusReporter } from './status.js';
 import { claimProcessStdio } from './stdio.js';
@@ -20,6 +21,13 @@ export interface RunCommonOptions {
    * @default 134217728 (128 MiB)
    */
   maxLineBytes?: number;
+  /**
+   * Keep the child's heap small: applies V8's `--semi-space-growth-factor=1 --heap-growing-percent=20`
+   * at startup (a bounded young generation and old-generation growth; see README "Memory"). Skipped
+   * when node was given heap flags, or with `KCL_TS_HEAP_TUNING=0`.
+   * @default true
+   */
+  heapTuning?: boolean;
   /**
    * Ends the process; replaceable in tests.
    * @default process.exit
@@ -75,16 +83,27 @@ export async function run(options: RunOptions): Promise<SessionOutcome> {
   checkOptions(options);
   const handlerOptions = options.processor === undefined ? resolveHandlerOptions(options) : undefined;
   const exit = options.exit ?? ((code: number) => process.exit(code));
+  const heapFlags = applyHeapTuning(options.heapTuning ?? true);
   const { writer, log } = claimProcessStdio(options.log);
   const logger = log.logger;
+  if (heapFlags.length > 0) logger.debug({ v8Flags: heapFlags }, 'heap tuning applied');
   // The launcher's side channel (kcl-ts run sets KCL_TS_STATUS_DIR): per-shard counters and outcome.
   const statusDir = process.env.KCL_TS_STATUS_DIR;
   const status = statusDir ? new StatusReporter(statusDir) : undefined;
   status?.write();
-  const processor = options.processor ?? new HandlerProcessor(handlerOptions!, logger, process.env, status);
+  // The per-key runtime reads the daemon's pipe into reused blocks (protocol/block-pool.ts) and gives
+  // each record's block back when the record settles. A low-level processor gets process.stdin: its
+  // records go to user code for as long as it likes, and copying a whole batch out of the blocks after
+  // processRecords measured worse than letting V8 free the chunks (README "Memory").
+  // KCL_TS_POOLED_STDIN=0 turns pooling off.
+  const pooled =
+    options.processor !== undefined || process.env.KCL_TS_POOLED_STDIN === '0'
+      ? undefined
+      : PooledPipeInput.forFd(0, { maxLineBytes: options.maxLineBytes });
+  const processor = options.processor ?? new HandlerProcessor(handlerOptions!, logger, process.env, status, pooled?.pool);
   const session = new ShardSession({
     processor,
-    input: process.stdin,
+    input: pooled ?? process.stdin,
     output: writer,
     logger,
     onShardId: (id) => {
