@@ -31,6 +31,18 @@ export function isLineInput(input: Readable | LineInput): input is LineInput {
   return typeof (input as Partial<LineInput>).start === 'function' && typeof (input as Partial<LineInput>).stop === 'function';
 }
 
+/** At end of input: delivers a last line without newline (unless framing already failed), then `end`. */
+function endLines(splitter: LineSplitter, onLine: (segments: Buffer[], bytes: number) => void, events: LineEvents, failed: boolean): void {
+  if (!failed) {
+    try {
+      splitter.end(onLine);
+    } catch (err) {
+      events.invalid(err as Error);
+    }
+  }
+  events.end();
+}
+
 /** Lines from any Readable (tests, the in-process FakeDaemon, stdin that is not a pipe). */
 export class StreamLineInput implements LineInput {
   readonly #input: Readable;
@@ -53,16 +65,7 @@ export class StreamLineInput implements LineInput {
         events.invalid(err as Error);
       }
     });
-    this.#input.on('end', () => {
-      if (!failed) {
-        try {
-          this.#splitter.end(onLine);
-        } catch (err) {
-          events.invalid(err as Error);
-        }
-      }
-      events.end();
-    });
+    this.#input.on('end', () => endLines(this.#splitter, onLine, events, failed));
     this.#input.on('error', (err) => events.error(err));
   }
 
@@ -149,20 +152,12 @@ export class PooledPipeInput implements LineInput {
     };
     const socket = new Socket(options);
     this.#socket = socket;
-    socket.on('end', () => {
-      if (!failed) {
-        try {
-          this.#splitter.end((segments, bytes) => {
-            const blocks = this.#lineBlocks;
-            this.#lineBlocks = [];
-            events.line(segments, bytes, new LineHold(blocks));
-          });
-        } catch (err) {
-          events.invalid(err as Error);
-        }
-      }
-      events.end();
-    });
+    const onLastLine = (segments: Buffer[], bytes: number): void => {
+      const blocks = this.#lineBlocks;
+      this.#lineBlocks = [];
+      events.line(segments, bytes, new LineHold(blocks));
+    };
+    socket.on('end', () => endLines(this.#splitter, onLastLine, events, failed));
     socket.on('error', (err) => events.error(err));
   }
 
