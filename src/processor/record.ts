@@ -115,8 +115,9 @@ export class KinesisRecord implements RecordRef {
   /** The payload bytes (decoded on first use, then cached). */
   get data(): Buffer {
     if (this.#data !== undefined) return this.#data;
+    // A view is read without caching its text (that would be a second copy of the payload).
     const b = this.#base64!;
-    return (this.#data = typeof b === 'string' ? Buffer.from(b, 'base64') : Buffer.from(b.toString('latin1'), 'base64'));
+    return (this.#data = Buffer.from(typeof b === 'string' ? b : b.toString('latin1'), 'base64'));
   }
 
   /** When Kinesis accepted the record, if the daemon reported it. */

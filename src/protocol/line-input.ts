@@ -79,6 +79,12 @@ interface SocketOptionsWithOnread extends SocketConstructorOpts {
   onread: { buffer: () => Uint8Array; callback: (bytesRead: number, buf: Uint8Array) => boolean };
 }
 
+/** Options of {@link PooledPipeInput}: the longest accepted line, and the pool to read into (a new one by default). */
+export interface PooledInputOptions {
+  maxLineBytes?: number;
+  pool?: BlockPool;
+}
+
 /** Reads are asked for at least this much room; a block with less left is retired. */
 const MIN_READ_BYTES = 16 * 1024;
 
@@ -97,14 +103,14 @@ export class PooledPipeInput implements LineInput {
   #lineBlocks: Block[] = [];
   #socket: Socket | undefined;
 
-  constructor(fd: number, options: { maxLineBytes?: number; pool?: BlockPool } = {}) {
+  constructor(fd: number, options: PooledInputOptions = {}) {
     this.#fd = fd;
     this.pool = options.pool ?? new BlockPool();
     this.#splitter = new LineSplitter(options.maxLineBytes);
   }
 
   /** A pooled input for `fd` when it is a pipe or socket (what the daemon gives), else undefined. */
-  static forFd(fd: number, options: { maxLineBytes?: number; pool?: BlockPool } = {}): PooledPipeInput | undefined {
+  static forFd(fd: number, options: PooledInputOptions = {}): PooledPipeInput | undefined {
     try {
       const st = fstatSync(fd);
       return st.isFIFO() || st.isSocket() ? new PooledPipeInput(fd, options) : undefined;
