@@ -36,7 +36,7 @@ export function benchMemory(batches = 20): Record<string, unknown> {
   const file = join(mkdtempSync(join(tmpdir(), 'kcl-ts-bench-')), 'batches.jsonl');
   const f = new RecordFactory();
   const fd = openSync(file, 'w');
-  for (let i = 0; i < batches; i++) writeSync(fd, `${FakeDaemon.encodeBatch(f.batch({ count: 10_000, keys: 100, size: 1024 })).line}\n`);
+  for (let i = 0; i < batches; i++) writeSync(fd, FakeDaemon.encodeBatch(f.batch({ count: 10_000, keys: 100, size: 1024 })).bytes);
   closeSync(fd);
   const results: Record<string, unknown>[] = [];
   for (const variant of ['kclTs', 'bufferConcat', 'stringDecoderJoin']) {

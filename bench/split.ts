@@ -16,7 +16,7 @@ export function makeChunks(mb: number): { chunks: Buffer[]; bytes: number; recor
   const perRecord = 1500; // ~1 KB payload → ~1.37 KB base64 + JSON fields
   const count = Math.max(1, Math.round((mb * 1024 * 1024) / perRecord));
   const records = new RecordFactory().batch({ count, keys: 100, size: 1024 });
-  const buf = Buffer.from(`${FakeDaemon.encodeBatch(records).line}\n`);
+  const buf = FakeDaemon.encodeBatch(records).bytes;
   const chunks: Buffer[] = [];
   for (let i = 0; i < buf.length; i += CHUNK) chunks.push(Buffer.from(buf.subarray(i, i + CHUNK)));
   return { chunks, bytes: buf.length, records: count };
