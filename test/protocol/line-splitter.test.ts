@@ -84,3 +84,21 @@ test('property: any chunking of any lines yields the same lines', () => {
     ),
   );
 });
+
+test('segmentsToString gives the UTF-8 text of the joined pieces, ASCII or not, however they are cut', () => {
+  const text = fc.oneof(fc.string({ unit: 'binary-ascii' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }));
+  fc.assert(
+    fc.property(text, fc.array(fc.nat(), { maxLength: 6 }), (s, cuts) => {
+      const bytes = Buffer.from(s);
+      const at = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))].sort((a, b) => a - b);
+      const pieces = [0, ...at].map((from, i, all) => bytes.subarray(from, all[i + 1] ?? bytes.length)).filter((p) => p.length > 0);
+      assert.equal(segmentsToString(pieces, bytes.length), bytes.toString('utf8'));
+    }),
+    { numRuns: 500 },
+  );
+  // ASCII pieces longer than the 512 KB decoding step, and a non-ASCII byte in the last piece only.
+  const big = Buffer.alloc(1_300_000, 'a');
+  big.write('{"k":"', 0);
+  assert.equal(segmentsToString([big, Buffer.from('"}')]), `${big.toString('latin1')}"}`);
+  assert.equal(segmentsToString([big, Buffer.from('é"}')]), `${big.toString('latin1')}é"}`);
+});
