@@ -1,10 +1,10 @@
 import { describeValue, KclTsError } from '../errors.js';
 import type { LogOptions } from '../logging/index.js';
-import { PooledPipeInput, type CheckpointRetryOptions } from '../protocol/index.js';
+import { PooledPipeInput, StreamLineInput, type CheckpointRetryOptions, type LineInput } from '../protocol/index.js';
 import { ExitCode } from './exit-codes.js';
 import { resolveHandlerOptions, type HandlerOptions } from './handler-options.js';
 import { HandlerProcessor } from './handler-processor.js';
-import { applyHeapTuning } from './heap-tuning.js';
+import { HeapTuning } from './heap-tuning.js';
 import { ShardSession, type SessionOutcome } from './session.js';
 import { StatusReporter } from './status.js';
 import { claimProcessStdio } from './stdio.js';
@@ -22,9 +22,9 @@ export interface RunCommonOptions {
    */
   maxLineBytes?: number;
   /**
-   * Keep the child's heap small: applies V8's `--semi-space-growth-factor=1 --heap-growing-percent=20`
-   * at startup (a bounded young generation and old-generation growth; see README "Memory"). Skipped
-   * when node was given heap flags, or with `KCL_TS_HEAP_TUNING=0`.
+   * Keep the child's heap small: V8's young generation grows to at most 8 MiB, and not at all while
+   * batch lines are over 4 MB; its old generation grows 10% between full GCs (see README "Memory").
+   * Skipped when node was given heap flags, or with `KCL_TS_HEAP_TUNING=0`.
    * @default true
    */
   heapTuning?: boolean;
@@ -83,10 +83,10 @@ export async function run(options: RunOptions): Promise<SessionOutcome> {
   checkOptions(options);
   const handlerOptions = options.processor === undefined ? resolveHandlerOptions(options) : undefined;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  const heapFlags = applyHeapTuning(options.heapTuning ?? true);
+  const heapTuning = HeapTuning.apply(options.heapTuning ?? true);
   const { writer, log } = claimProcessStdio(options.log);
   const logger = log.logger;
-  if (heapFlags.length > 0) logger.debug({ v8Flags: heapFlags }, 'heap tuning applied');
+  if (heapTuning) logger.debug(heapTuning.settings, 'heap tuning applied');
   // The launcher's side channel (kcl-ts run sets KCL_TS_STATUS_DIR): per-shard counters and outcome.
   const statusDir = process.env.KCL_TS_STATUS_DIR;
   const status = statusDir ? new StatusReporter(statusDir) : undefined;
@@ -101,9 +101,10 @@ export async function run(options: RunOptions): Promise<SessionOutcome> {
       ? undefined
       : PooledPipeInput.forFd(0, { maxLineBytes: options.maxLineBytes });
   const processor = options.processor ?? new HandlerProcessor(handlerOptions!, logger, process.env, status, pooled?.pool);
+  const input: LineInput = pooled ?? new StreamLineInput(process.stdin, options.maxLineBytes);
   const session = new ShardSession({
     processor,
-    input: pooled ?? process.stdin,
+    input: heapTuning ? heapTuning.watch(input) : input,
     output: writer,
     logger,
     onShardId: (id) => {
@@ -112,7 +113,6 @@ export async function run(options: RunOptions): Promise<SessionOutcome> {
     },
     checkpointRetry: options.checkpointRetry,
     autoCheckpointShardEnd: options.processor ? options.autoCheckpointShardEnd : false,
-    maxLineBytes: options.maxLineBytes,
   });
 
   const ignoreSignal = (signal: NodeJS.Signals) => () =>
