@@ -6,15 +6,17 @@ import type { LineEvents, LineInput } from '../protocol/index.js';
  * With small batch lines V8's young generation (new space) may grow to this size, two 4 MiB
  * semi-spaces, instead of the 32 MiB (two 16 MiB semi-spaces) that a 10,000-record batch's survival
  * rate grows it to. Measured at 100 B records (3.3 MB lines; bench/ pipe, README "Memory"): 32 MiB cost
- * 60-70 MB of peak RSS; its initial 2 MiB halved the no-op throughput, as each batch's objects are
- * copied and promoted instead of dying young.
+ * about 15 MB of peak RSS (107-113 vs 93-95 MB); its initial 2 MiB cut the no-op throughput by a third
+ * or more (293,000-420,000 vs about 600,000 records/s), as each batch's objects are copied and promoted
+ * instead of dying young.
  */
 export const YOUNG_GENERATION_CAP_BYTES = 8 * 1024 * 1024;
 
 /**
  * Batch lines above this size are "big": decoded into views of stdin memory (codec.ts), which then holds
  * most of the child's memory, and the young generation is held at the size it has. Measured at 1 KB
- * records (15 MB lines): growing it even to {@link YOUNG_GENERATION_CAP_BYTES} cost 10-20 MB of peak RSS.
+ * records (15 MB lines): growing it even to {@link YOUNG_GENERATION_CAP_BYTES} cost 5-20 MB of peak RSS
+ * (103-121 vs 97-112 MB).
  */
 export const BIG_LINE_BYTES = JSON_PARSE_MAX_BYTES;
 
