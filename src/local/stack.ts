@@ -8,7 +8,7 @@ import { findJava } from '../launcher/java.js';
 import { packageRoot } from '../launcher/package-root.js';
 import { runDaemon } from '../launcher/run.js';
 import { startProducer, type Producer } from './demo-producer.js';
-import { startDynamoDb, startKinesis } from './emulators.js';
+import { startDynalite, startKinesis } from './emulators.js';
 import { createLeaseTable, scanLeases } from './lease-table.js';
 import { listShards } from './kinesis.js';
 import type { ServiceProcess } from './process.js';
@@ -83,7 +83,7 @@ function countLines(file: string): number {
 }
 
 /**
- * `kcl-ts local`: kinesis-local + DynamoDB Local + the real MultiLangDaemon running the demo consumer
+ * `kcl-ts local`: kinesis-local + dynalite + the real MultiLangDaemon running the demo consumer
  * (or yours), fed by a demo producer; shows records flowing; Ctrl-C shuts everything down cleanly.
  * Resolves with the exit code.
  */
@@ -101,14 +101,13 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
   try {
     const java = findJava(opts.java, env, io.cwd);
     await ensureJars('kcl-multilang', { env, log: (l) => warn(io, l) });
-    const ddbJars = await ensureJars('dynamodb-local', { env, log: (l) => warn(io, l) });
     say(io, `kcl-ts local: work folder ${work}`);
     const kinesis = await startKinesis({ port: opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
     started.push(kinesis.process);
     say(io, `  Kinesis emulator (kinesis-local) on ${kinesis.endpoint}, stream ${stream} ACTIVE`);
-    const dynamo = await startDynamoDb({ port: opts.dynamodbPort, java: java.path, classpath: ddbJars.classpath, env, logFile: join(work, 'dynamodb.log') });
+    const dynamo = await startDynalite({ port: opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
     started.push(dynamo.process);
-    say(io, `  DynamoDB Local on ${dynamo.endpoint}`);
+    say(io, `  DynamoDB emulator (dynalite) on ${dynamo.endpoint}`);
     const shardIds = (await listShards(kinesis.endpoint, stream)).map((s) => s.ShardId);
     await createLeaseTable(dynamo.endpoint, app, shardIds);
     const consumer = opts.consumer ? resolve(io.cwd, opts.consumer) : join(packageRoot(), 'dist', 'local', 'demo-consumer.js');
