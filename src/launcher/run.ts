@@ -1,12 +1,12 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { warn, type CliIO } from './io.js';
 import { ensureJars, type SpawnLike } from './jars.js';
 import { findJava, javaClasspath } from './java.js';
-import { EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, type RunSummary } from './summary.js';
+import { EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, writeSummaryFile, type RunSummary } from './summary.js';
 import { formatDiagnostics, loadAndValidate } from './validate.js';
 
 /** The daemon's main class in amazon-kinesis-client-multilang. */
@@ -154,7 +154,7 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
     const summary: RunSummary = { startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), reason, daemonExitCode: daemonExit.code, exitCode, shards };
     warn(io, `kcl-ts: daemon exited (${daemonExit.how}); exit ${exitCode}`);
     warn(io, formatSummary(summary));
-    if (opts.summaryFile) writeFileSync(resolve(io.cwd, opts.summaryFile), `${JSON.stringify(summary, null, 2)}\n`);
+    if (opts.summaryFile) writeSummaryFile(resolve(io.cwd, opts.summaryFile), summary);
     return exitCode;
   } finally {
     for (const s of FORWARDED) signals.off(s, onSignal);
