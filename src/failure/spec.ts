@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { describeValue } from '../errors.js';
 import { FailureError, FailureErrorCode } from './errors.js';
+import { S3_SINK_DEFAULT_PREFIX } from './sinks/s3.js';
 
 /** A parsed dead-letter location: where sinks write and `kcl-ts replay --from` reads. */
 export type DeadLetterLocation =
@@ -50,7 +51,7 @@ export function parseLocation(spec: string, env: NodeJS.ProcessEnv, cwd = proces
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     let prefix = slash < 0 ? '' : rest.slice(slash + 1);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw bad(`\`${bucket}\` is not an S3 bucket name`);
-    if (prefix === '') prefix = 'dead-letters/';
+    if (prefix === '') prefix = S3_SINK_DEFAULT_PREFIX;
     else if (!prefix.endsWith('/')) prefix += '/';
     return {
       kind: 's3',

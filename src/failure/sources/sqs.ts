@@ -2,7 +2,7 @@ import { awsErrorText } from '../aws.js';
 import { FailureError, FailureErrorCode } from '../errors.js';
 import { entryId, objectKey, parseDeadLetter } from '../format.js';
 import { createS3, type S3Access } from '../sinks/s3.js';
-import { createSqs, type SqsAccess } from '../sinks/sqs.js';
+import { createSqs, SQS_LARGE_PAYLOAD_DEFAULT_PREFIX, type SqsAccess } from '../sinks/sqs.js';
 import type { DeadLetter, DeadLetterDataRef } from '../types.js';
 import { getDeadLetter } from './s3.js';
 import { summarize, type DeadLetterSource, type OpenDeadLettersOptions, type ReplayItem } from './types.js';
@@ -101,7 +101,7 @@ export class SqsSource implements DeadLetterSource {
    */
   async #resolve(body: Pick<DeadLetter, 'shardId' | 'sequenceNumber' | 'subSequenceNumber'>, ref: DeadLetterDataRef, id: string): Promise<DeadLetter> {
     const bucket = this.#loc.largePayloadBucket;
-    const expectedKey = objectKey(this.#loc.largePayloadPrefix ?? 'sqs-payloads/', body);
+    const expectedKey = objectKey(this.#loc.largePayloadPrefix ?? SQS_LARGE_PAYLOAD_DEFAULT_PREFIX, body);
     const pointer = `s3://${JSON.stringify(ref.bucket).slice(1, -1)}/${JSON.stringify(ref.key).slice(1, -1)}`;
     const refuse = (why: string) => new FailureError(FailureErrorCode.INVALID_ENTRY, `SQS message ${id} points to ${pointer}, ${why}: not followed`);
     if (!bucket) throw refuse('but no large-payload bucket is configured (set KCL_TS_SQS_LARGE_PAYLOAD_BUCKET to the SqsSink\'s largePayloadBucket)');
