@@ -20,6 +20,8 @@ export interface ReplayOptions {
   dryRun?: boolean;
   /** SQS: visibility timeout while the replay runs, in seconds. @default 900 */
   visibilityTimeoutSeconds?: number;
+  /** File: days to keep replayed copies in `replayed/` (0: delete them when the replay ends). @default 7 */
+  keepReplayedDays?: number;
   /** Report lines go to `io.stdout`, warnings and handler logs to `io.stderr`. */
   io: CliIO;
   /** @default io.env */
@@ -65,6 +67,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     readOnly: opts.dryRun,
     cwd: io.cwd,
     visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds,
+    keepReplayedDays: opts.keepReplayedDays,
     onInvalid: (where, err) => {
       summary.total++;
       summary.skipped++;
@@ -200,6 +203,7 @@ export interface ReplayFlags {
   export?: string;
   dryRun?: boolean;
   visibilityTimeout?: string | number;
+  keepReplayed?: string | number;
 }
 
 /**
@@ -220,13 +224,19 @@ export async function runReplay(flags: ReplayFlags, io: CliIO): Promise<number> 
     visibility = Number(flags.visibilityTimeout);
     if (!Number.isInteger(visibility) || visibility < 1 || visibility > 43_200) return usage(`--visibility-timeout must be whole seconds from 1 to 43200, got \`${flags.visibilityTimeout}\``);
   }
+  let keepReplayedDays: number | undefined;
+  if (flags.keepReplayed !== undefined) {
+    keepReplayedDays = Number(flags.keepReplayed);
+    if (!Number.isFinite(keepReplayedDays) || keepReplayedDays < 0) return usage(`--keep-replayed must be a number of days >= 0, got \`${flags.keepReplayed}\``);
+    if (!flags.from.startsWith('file:')) return usage('--keep-replayed goes with --from file:');
+  }
   const endpoint = flags.endpoint ?? (io.env.KCL_TS_KINESIS_ENDPOINT || io.env.AWS_ENDPOINT_URL_KINESIS || undefined);
   const to: KinesisTarget | HandlerTarget = flags.toStream
     ? { stream: flags.toStream, ...(endpoint ? { endpoint } : {}), ...(flags.region ? { region: flags.region } : {}) }
     : { handlerModule: flags.handler!, ...(flags.export ? { exportName: flags.export } : {}) };
   let summary: ReplaySummary;
   try {
-    summary = await replay({ from: flags.from, to, dryRun: flags.dryRun, visibilityTimeoutSeconds: visibility, io, env: io.env });
+    summary = await replay({ from: flags.from, to, dryRun: flags.dryRun, visibilityTimeoutSeconds: visibility, keepReplayedDays, io, env: io.env });
   } catch (err) {
     io.stderr.write(`kcl-ts replay: ${(err as Error).message}\n`);
     return err instanceof FailureError && (err.code === FailureErrorCode.BAD_SPEC || err.code === FailureErrorCode.REPLAY_OPTIONS) ? 2 : 1;

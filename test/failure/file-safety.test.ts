@@ -10,7 +10,8 @@ import { readLines } from '../../src/failure/private-fs.js';
 import { FileSink } from '../../src/failure/sinks/file.js';
 import { openDeadLetters } from '../../src/failure/sources.js';
 import { tempDir } from '../helpers.js';
-import { deadLetter, testEnv } from './emulators.js';
+import { runReplay } from '../../src/failure/replay.js';
+import { captureIO, deadLetter, testEnv } from './emulators.js';
 
 const work = tempDir('kcl-ts-file-safety-');
 let umask = 0;
@@ -92,6 +93,15 @@ test('replay: replayed/ is 0700 with 0600 files; a symlinked .jsonl is not read;
   await third.src.close();
   assert.deepEqual(readdirSync(replayed).filter((f) => f.endsWith('.jsonl')), []);
   assert.throws(() => openDeadLetters(`file:${dir}`, testEnv(), { keepReplayedDays: -1 }), { code: FailureErrorCode.REPLAY_OPTIONS });
+  // `kcl-ts replay --keep-replayed <days>`
+  for (const [from, keepReplayed, message] of [
+    [`file:${dir}`, 'soon', /--keep-replayed must be a number of days >= 0, got `soon`/],
+    ['sqs:http://127.0.0.1:9/1/q', '3', /--keep-replayed goes with --from file:/],
+  ] as const) {
+    const cap = captureIO(work, testEnv());
+    assert.equal(await runReplay({ from, toStream: 's', keepReplayed }, cap.io), 2);
+    assert.match(cap.stderr(), message);
+  }
 });
 
 test('replay holds summaries, not payloads: the payload is read again by load()', async () => {

@@ -94,11 +94,13 @@ export class FileSource implements DeadLetterSource {
           this.#opts.onInvalid?.(where, err);
           continue;
         }
+        // The closures below keep numbers and strings only, never the entry or the line (its payload).
         const length = line.length;
+        const id = entryId(entry);
         yield {
           entry: summarize(entry),
           where,
-          load: () => this.#load(path, offset, length, where, entryId(entry)),
+          load: () => this.#load(path, offset, length, where, id),
           ack: () => this.#ackAt(file, path, offset, length),
         };
       }

@@ -71,8 +71,8 @@ export class S3Source implements DeadLetterSource {
           if (res instanceof FailureError && res.code === FailureErrorCode.INVALID_ENTRY) this.#opts.onInvalid?.(key, res);
           else if (res instanceof Error) throw res;
           else {
-            const entry = res as DeadLetter;
-            yield { entry: summarize(entry), where: key, load: () => this.#load(s3, key, entryId(entry)), ack: () => this.#delete(s3, key) };
+            const id = entryId(res as DeadLetter); // the closures keep the id, not the entry and its payload
+            yield { entry: summarize(res as DeadLetter), where: key, load: () => this.#load(s3, key, id), ack: () => this.#delete(s3, key) };
           }
         }
       }

@@ -83,12 +83,14 @@ export class SqsSource implements DeadLetterSource {
           this.#opts.onInvalid?.(`SQS message ${id}`, err);
           continue;
         }
-        const full = entry;
+        // A claim check's payload is read from S3 again when replayed: its closure keeps the summary only.
+        const summary = summarize(entry);
         const claim = ref;
+        const inline = claim ? undefined : entry;
         yield {
-          entry: summarize(full),
+          entry: summary,
           where: `SQS message ${id}`,
-          load: claim ? () => this.#resolve(full, claim, id) : () => Promise.resolve(full),
+          load: claim ? () => this.#resolve(summary, claim, id) : () => Promise.resolve(inline!),
           ack: () => this.#ack(id, claim),
         };
       }
