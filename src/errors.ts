@@ -29,3 +29,15 @@ export function describeValue(value: unknown): string {
   }
   return `\`${excerpt(shown, 60)}\` (${value === null ? 'null' : typeof value})`;
 }
+
+/**
+ * Why `JSON.parse` failed, without the input it quotes: V8 puts up to a few dozen characters of the text
+ * into its message (`Unexpected token 'h', "hello …" is not valid JSON`), and that text may be a
+ * record's payload, i.e. personal data. Keeps V8's position (`at position 12`) when it gives one.
+ */
+export function jsonErrorReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith('Unexpected token')) return 'unexpected token';
+  const stripped = message.replace(/"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g, '').replace(/\s+/g, ' ').trim();
+  return stripped === '' || stripped.length > 120 ? 'not valid JSON' : stripped;
+}

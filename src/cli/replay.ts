@@ -13,6 +13,7 @@ export function replayCommand(io: CliIO, setExit: (code: number) => void): Comma
     .option('--handler <module>', "run each entry through this module's handler instead")
     .option('--export <name>', "the handler's export name (default: handle, or default.handle)")
     .option('--visibility-timeout <seconds>', 'SQS: how long received entries stay hidden while being replayed')
+    .option('--keep-replayed <days>', 'file: days to keep replayed copies in replayed/ (default 7; 0 deletes them at the end)')
     .option('--dry-run', 'list what would be replayed; change nothing')
     .action(async (flags: ReplayFlags) => setExit(await runReplay(flags, io)));
 }

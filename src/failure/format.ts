@@ -1,3 +1,4 @@
+import { jsonErrorReason } from '../errors.js';
 import { FailureError, FailureErrorCode } from './errors.js';
 import type { DeadLetter } from './types.js';
 
@@ -12,7 +13,7 @@ export function objectKey(prefix: string, e: Pick<DeadLetter, 'shardId' | 'seque
 }
 
 /** Orders dead letters as they were in the stream: shard, then sequence number, then sub-sequence. */
-export function compareOriginalOrder(a: DeadLetter, b: DeadLetter): number {
+export function compareOriginalOrder(a: Pick<DeadLetter, 'shardId' | 'sequenceNumber' | 'subSequenceNumber'>, b: Pick<DeadLetter, 'shardId' | 'sequenceNumber' | 'subSequenceNumber'>): number {
   if (a.shardId !== b.shardId) return a.shardId < b.shardId ? -1 : 1;
   if (a.sequenceNumber !== b.sequenceNumber) {
     // Decimal strings of up to 128 bits: compare by length first, then lexically (no BigInt needed).
@@ -35,7 +36,7 @@ export function checkDeadLetter(value: unknown, where: string, allowDataRef = fa
   const bad = (what: string) => new FailureError(FailureErrorCode.INVALID_ENTRY, `${where} is not a kcl-ts dead letter: ${what}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('expected a JSON object');
   const v = value as Record<string, unknown>;
-  if (v.version !== 1) throw bad(`unsupported version ${JSON.stringify(v.version)} (this kcl-ts reads version 1)`);
+  if (v.version !== 1) throw bad(`unsupported version${typeof v.version === 'number' ? ` ${v.version}` : ` (a ${typeof v.version})`} (this kcl-ts reads version 1)`);
   for (const k of REQUIRED_STRINGS) if (typeof v[k] !== 'string') throw bad(`\`${k}\` must be a string`);
   if (!/^\d+$/.test(v.sequenceNumber as string)) throw bad('`sequenceNumber` must be a decimal string');
   if (!Number.isInteger(v.subSequenceNumber) || (v.subSequenceNumber as number) < 0) throw bad('`subSequenceNumber` must be an integer >= 0');
@@ -54,7 +55,8 @@ export function parseDeadLetter(text: string, where: string, allowDataRef = fals
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new FailureError(FailureErrorCode.INVALID_ENTRY, `${where} is not JSON: ${(err as Error).message}`, { cause: err });
+    // V8's message quotes the text, which may be a payload: only its reason, and no cause.
+    throw new FailureError(FailureErrorCode.INVALID_ENTRY, `${where} is not JSON (${jsonErrorReason(err)}; ${Buffer.byteLength(text)} bytes, not shown)`);
   }
   return checkDeadLetter(value, where, allowDataRef);
 }

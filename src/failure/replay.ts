@@ -4,6 +4,7 @@ import { compareOriginalOrder, entryId } from './format.js';
 import { callHandler, loadHandler, replayLogger, type HandlerTarget } from './replay/handler.js';
 import { putInOrder, putRecordsCall, type KinesisTarget, type PutItem } from './replay/kinesis.js';
 import { openDeadLetters, type ReplayItem } from './sources.js';
+import type { DeadLetterSummary } from './sources/types.js';
 import type { DeadLetter } from './types.js';
 
 export type { HandlerTarget, ReplayContext, ReplayHandler } from './replay/handler.js';
@@ -19,6 +20,8 @@ export interface ReplayOptions {
   dryRun?: boolean;
   /** SQS: visibility timeout while the replay runs, in seconds. @default 900 */
   visibilityTimeoutSeconds?: number;
+  /** File: days to keep replayed copies in `replayed/` (0: delete them when the replay ends). @default 7 */
+  keepReplayedDays?: number;
   /** Report lines go to `io.stdout`, warnings and handler logs to `io.stderr`. */
   io: CliIO;
   /** @default io.env */
@@ -33,13 +36,18 @@ export interface ReplaySummary {
   skipped: number;
 }
 
-const keyOf = (e: DeadLetter) => `key=${JSON.stringify(e.partitionKey)}`;
+const keyOf = (e: DeadLetterSummary) => `key=${JSON.stringify(e.partitionKey)}`;
+
+/** Payloads loaded at once when re-putting into a stream: at most this many records and bytes. */
+const REPLAY_WINDOW_RECORDS = 1000;
+const REPLAY_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /**
  * Replays dead letters in their original order (shard, sequence number, sub-sequence), so records of
  * one partition key keep their order. Each entry is acked (removed from where it is stored) only once
  * its replay succeeded; after a failure the later records of that key are skipped, not replayed, and
- * stay stored. All entries are read (and held in memory) before the first is replayed.
+ * stay stored. Entries are listed and ordered first, holding only their summaries; each payload is read
+ * again when its turn comes (a window of at most 1000 records / 16 MiB at a time for a stream).
  */
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const { io } = opts;
@@ -59,6 +67,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     readOnly: opts.dryRun,
     cwd: io.cwd,
     visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds,
+    keepReplayedDays: opts.keepReplayedDays,
     onInvalid: (where, err) => {
       summary.total++;
       summary.skipped++;
@@ -67,6 +76,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     onWarning: (m) => warn(`warning: ${m}`),
   });
   try {
+    // Summaries only (no payloads): sources read a line, object or message at a time.
     const items: ReplayItem[] = [];
     for await (const item of source) items.push(item);
     items.sort((a, b) => compareOriginalOrder(a.entry, b.entry));
@@ -74,7 +84,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
 
     if (opts.dryRun) {
       for (const { entry: e, where } of items) {
-        out(`would replay ${entryId(e)} ${keyOf(e)} (${Buffer.byteLength(e.data, 'base64')} bytes, failed at ${e.failedAt}: ${e.error?.message ?? '?'}; ${where}) → ${target}`);
+        out(`would replay ${entryId(e)} ${keyOf(e)} (${e.bytes} bytes, failed at ${e.failedAt}: ${e.error?.message ?? '?'}; ${where}) → ${target}`);
       }
       out(`dry run: ${items.length} dead letters in ${source.description} would be replayed to ${target}; nothing was changed`);
       return summary;
@@ -91,48 +101,87 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
         out(`FAILED ${entryId(item.entry)} ${keyOf(item.entry)} → ${detail}, but could not mark it replayed (a later replay repeats it): ${(err as Error).message}`);
       }
     };
-    const failed = (e: DeadLetter, why: string) => {
+    const failed = (e: DeadLetterSummary, why: string) => {
       summary.failed++;
       out(`FAILED ${entryId(e)} ${keyOf(e)} → ${target}: ${why}`);
     };
-    const skipped = (e: DeadLetter, why: string) => {
+    const skipped = (e: DeadLetterSummary, why: string) => {
       summary.skipped++;
       out(`SKIPPED ${entryId(e)} ${keyOf(e)}: ${why} (left where it is)`);
+    };
+    /** Keys whose earlier record failed or could not be read: their later records are skipped. */
+    const blocked = new Set<string>();
+    /** The payload of an item, read again now; undefined (reported, key blocked) when that fails. */
+    const load = async (item: ReplayItem): Promise<DeadLetter | undefined> => {
+      try {
+        return await item.load();
+      } catch (err) {
+        if (!(err instanceof FailureError && err.code === FailureErrorCode.INVALID_ENTRY)) throw err;
+        skipped(item.entry, err.message);
+        blocked.add(item.entry.partitionKey);
+        return undefined;
+      }
     };
 
     if (toStream) {
       const to = opts.to as KinesisTarget;
       const put = await putRecordsCall(to, env);
       const byItem = new Map<PutItem, ReplayItem>();
-      const putItems = items.map((it) => {
-        const p: PutItem = { entry: it.entry, data: Buffer.from(it.entry.data, 'base64') };
-        byItem.set(p, it);
-        return p;
-      });
+      const events = {
+        put: (p: PutItem, at: { shardId: string; sequenceNumber: string }) => done(byItem.get(p)!, `${to.stream} (${at.shardId}/${at.sequenceNumber})`),
+        failed: (p: PutItem, why: string) => failed(byItem.get(p)!.entry, why),
+        skipped: (p: PutItem, why: string) => skipped(byItem.get(p)!.entry, why),
+      };
+      // Payloads are loaded a window at a time, so memory holds one window, not the whole replay.
+      let window: PutItem[] = [];
+      let windowBytes = 0;
+      const flush = async () => {
+        if (window.length > 0) await putInOrder(window, put.call, events, undefined, blocked);
+        window = [];
+        windowBytes = 0;
+        byItem.clear();
+      };
       try {
-        await putInOrder(putItems, put.call, {
-          put: (p, at) => done(byItem.get(p)!, `${to.stream} (${at.shardId}/${at.sequenceNumber})`),
-          failed: (p, why) => failed(p.entry, why),
-          skipped: (p, why) => skipped(p.entry, why),
-        });
+        for (const item of items) {
+          if (blocked.has(item.entry.partitionKey)) {
+            skipped(item.entry, 'an earlier record of this partition key failed');
+            continue;
+          }
+          if (item.entry.bytes > REPLAY_WINDOW_BYTES || window.length >= REPLAY_WINDOW_RECORDS || windowBytes + item.entry.bytes > REPLAY_WINDOW_BYTES) await flush();
+          let entry: DeadLetter | undefined;
+          try {
+            entry = await item.load();
+          } catch (err) {
+            if (!(err instanceof FailureError && err.code === FailureErrorCode.INVALID_ENTRY)) throw err;
+            await flush(); // the records before it are put first, then its key is blocked
+            skipped(item.entry, err.message);
+            blocked.add(item.entry.partitionKey);
+            continue;
+          }
+          const p: PutItem = { entry, data: Buffer.from(entry.data, 'base64') };
+          byItem.set(p, item);
+          window.push(p);
+          windowBytes += p.data.length;
+        }
+        await flush();
       } finally {
         put.close();
       }
     } else {
       const log = replayLogger(io.stderr, env);
-      const blocked = new Set<string>();
       const abort = new AbortController();
       for (const item of items) {
-        const e = item.entry;
-        if (blocked.has(e.partitionKey)) {
-          skipped(e, 'an earlier record of this partition key failed');
+        if (blocked.has(item.entry.partitionKey)) {
+          skipped(item.entry, 'an earlier record of this partition key failed');
           continue;
         }
+        const e = await load(item);
+        if (!e) continue;
         try {
           await callHandler(handler!, e, log, abort.signal);
         } catch (err) {
           blocked.add(e.partitionKey);
-          failed(e, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+          failed(item.entry, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
           continue;
         }
         await done(item, target);
@@ -154,6 +203,7 @@ export interface ReplayFlags {
   export?: string;
   dryRun?: boolean;
   visibilityTimeout?: string | number;
+  keepReplayed?: string | number;
 }
 
 /**
@@ -174,13 +224,19 @@ export async function runReplay(flags: ReplayFlags, io: CliIO): Promise<number> 
     visibility = Number(flags.visibilityTimeout);
     if (!Number.isInteger(visibility) || visibility < 1 || visibility > 43_200) return usage(`--visibility-timeout must be whole seconds from 1 to 43200, got \`${flags.visibilityTimeout}\``);
   }
+  let keepReplayedDays: number | undefined;
+  if (flags.keepReplayed !== undefined) {
+    keepReplayedDays = Number(flags.keepReplayed);
+    if (!Number.isFinite(keepReplayedDays) || keepReplayedDays < 0) return usage(`--keep-replayed must be a number of days >= 0, got \`${flags.keepReplayed}\``);
+    if (!flags.from.startsWith('file:')) return usage('--keep-replayed goes with --from file:');
+  }
   const endpoint = flags.endpoint ?? (io.env.KCL_TS_KINESIS_ENDPOINT || io.env.AWS_ENDPOINT_URL_KINESIS || undefined);
   const to: KinesisTarget | HandlerTarget = flags.toStream
     ? { stream: flags.toStream, ...(endpoint ? { endpoint } : {}), ...(flags.region ? { region: flags.region } : {}) }
     : { handlerModule: flags.handler!, ...(flags.export ? { exportName: flags.export } : {}) };
   let summary: ReplaySummary;
   try {
-    summary = await replay({ from: flags.from, to, dryRun: flags.dryRun, visibilityTimeoutSeconds: visibility, io, env: io.env });
+    summary = await replay({ from: flags.from, to, dryRun: flags.dryRun, visibilityTimeoutSeconds: visibility, keepReplayedDays, io, env: io.env });
   } catch (err) {
     io.stderr.write(`kcl-ts replay: ${(err as Error).message}\n`);
     return err instanceof FailureError && (err.code === FailureErrorCode.BAD_SPEC || err.code === FailureErrorCode.REPLAY_OPTIONS) ? 2 : 1;

@@ -1,11 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { describeValue } from '../errors.js';
 import { FailureError, FailureErrorCode } from './errors.js';
+import { S3_SINK_DEFAULT_PREFIX } from './sinks/s3.js';
 
 /** A parsed dead-letter location: where sinks write and `kcl-ts replay --from` reads. */
 export type DeadLetterLocation =
   | { kind: 'file'; dir: string }
-  | { kind: 'sqs'; queueUrl: string; endpoint?: string; region?: string; largePayloadBucket?: string; s3Endpoint?: string }
+  | { kind: 'sqs'; queueUrl: string; endpoint?: string; region?: string; largePayloadBucket?: string; largePayloadPrefix?: string; s3Endpoint?: string }
   | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region?: string; forcePathStyle?: boolean };
 
 const FORMS = '`file:/path/to/dir`, `sqs:https://sqs.<region>.amazonaws.com/<account>/<queue>` or `s3://<bucket>/<prefix>`';
@@ -14,7 +15,8 @@ const FORMS = '`file:/path/to/dir`, `sqs:https://sqs.<region>.amazonaws.com/<acc
  * Parses a location spec. Endpoints come from the environment: `KCL_TS_SQS_ENDPOINT` or
  * `AWS_ENDPOINT_URL_SQS`, `KCL_TS_S3_ENDPOINT` or `AWS_ENDPOINT_URL_S3` (S3 then uses path-style
  * addressing unless `KCL_TS_S3_FORCE_PATH_STYLE=false`); the region from `AWS_REGION`; the SQS sink's
- * large-payload bucket from `KCL_TS_SQS_LARGE_PAYLOAD_BUCKET`. A relative file path resolves against `cwd`.
+ * large-payload bucket from `KCL_TS_SQS_LARGE_PAYLOAD_BUCKET` and its key prefix from `KCL_TS_SQS_LARGE_PAYLOAD_PREFIX`
+ * (default `sqs-payloads/`). A relative file path resolves against `cwd`.
  * @throws {FailureError} `BAD_SPEC` showing the accepted forms.
  */
 export function parseLocation(spec: string, env: NodeJS.ProcessEnv, cwd = process.cwd()): DeadLetterLocation {
@@ -32,12 +34,14 @@ export function parseLocation(spec: string, env: NodeJS.ProcessEnv, cwd = proces
     const queueUrl = spec.slice('sqs:'.length);
     if (!/^https?:\/\/[^/]+\/.+/.test(queueUrl)) throw bad('`sqs:` must be followed by the queue URL');
     const largePayloadBucket = env.KCL_TS_SQS_LARGE_PAYLOAD_BUCKET || undefined;
+    const largePayloadPrefix = env.KCL_TS_SQS_LARGE_PAYLOAD_PREFIX || undefined;
     return {
       kind: 'sqs',
       queueUrl,
       endpoint: env.KCL_TS_SQS_ENDPOINT || env.AWS_ENDPOINT_URL_SQS || undefined,
       region,
       ...(largePayloadBucket ? { largePayloadBucket } : {}),
+      ...(largePayloadPrefix ? { largePayloadPrefix } : {}),
       ...(s3Endpoint ? { s3Endpoint } : {}),
     };
   }
@@ -47,7 +51,7 @@ export function parseLocation(spec: string, env: NodeJS.ProcessEnv, cwd = proces
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     let prefix = slash < 0 ? '' : rest.slice(slash + 1);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw bad(`\`${bucket}\` is not an S3 bucket name`);
-    if (prefix === '') prefix = 'dead-letters/';
+    if (prefix === '') prefix = S3_SINK_DEFAULT_PREFIX;
     else if (!prefix.endsWith('/')) prefix += '/';
     return {
       kind: 's3',

@@ -38,7 +38,7 @@ await run({
   // checkpoints for you, only past records that (and all before them) finished.
   async handle(record, ctx) {
     const text = record.text(); // or record.json(), record.data (a Buffer)
-    ctx.log.info({ bytes: record.size }, \`got \${text.slice(0, 60)}\`);
+    ctx.log.info({ bytes: record.size }, 'got a record'); // payloads may be personal data: log them at debug at most
     // await saveSomewhere(text, { signal: ctx.signal }); // ctx.signal aborts if the lease is lost
   },
   concurrency: 32,

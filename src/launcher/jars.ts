@@ -1,8 +1,9 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { constants, homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { packageRoot } from './package-root.js';
 
@@ -78,13 +79,33 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
-/** Checks a folder against the lock: every file present with its size and checksum. Returns the problems. */
-export async function verifyJars(dir: string, lock: JarLock): Promise<string[]> {
+/** The real path of `path`, or undefined when it (or what a symlink points to) does not exist. */
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks a folder against the lock: every file present with its size and checksum. Each file is checked
+ * at its resolved real path, which must lie inside the folder's real path (a symlink out of the folder
+ * is refused: what Java opens must be what was verified). Returns the problems and, per locked file,
+ * the real path that was verified.
+ */
+async function checkJars(dir: string, lock: JarLock): Promise<{ problems: string[]; paths: Map<string, string> }> {
   const problems: string[] = [];
+  const paths = new Map<string, string>();
+  const realDir = realPath(dir);
   for (const f of lock.files) {
-    const path = join(dir, f.file);
-    if (!existsSync(path)) {
+    const path = realDir === undefined ? undefined : realPath(join(realDir, f.file));
+    if (path === undefined) {
       problems.push(`${f.file} is missing`);
+      continue;
+    }
+    if (!path.startsWith(`${realDir}${sep}`)) {
+      problems.push(`${f.file} is a symbolic link to ${path}, outside ${realDir}: refusing it`);
       continue;
     }
     const size = statSync(path).size;
@@ -94,8 +115,14 @@ export async function verifyJars(dir: string, lock: JarLock): Promise<string[]> 
     }
     const sum = await sha256File(path);
     if (sum !== f.sha256) problems.push(`${f.file} has sha256 ${sum}, expected ${f.sha256}`);
+    else paths.set(f.file, path);
   }
-  return problems;
+  return { problems, paths };
+}
+
+/** Checks a folder against the lock (see {@link checkJars}). Returns the problems. */
+export async function verifyJars(dir: string, lock: JarLock): Promise<string[]> {
+  return (await checkJars(dir, lock)).problems;
 }
 
 /** How a tool run ended: its exit code, or `not-found` when the executable could not be started. */
@@ -139,36 +166,68 @@ async function installWithMaven(set: JarSet, target: string, opts: JarOptions, l
   return true;
 }
 
+/**
+ * Downloads one locked file into `path`, never holding more than a chunk in memory: a Content-Length
+ * other than the locked size is refused before the body is read, the body is hashed while it streams to
+ * the file and cut off as soon as it grows past the locked size.
+ */
+async function downloadFile(get: typeof fetch, url: string, f: LockedFile, path: string): Promise<void> {
+  const abort = new AbortController();
+  let res: Response;
+  try {
+    res = await get(url, { signal: abort.signal });
+  } catch (err) {
+    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+    throw new LauncherError(
+      LauncherErrorCode.JARS_INSTALL_FAILED,
+      `Download of ${url} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}; check the repository URL (--repo / KCL_TS_MAVEN_REPO) and the network`,
+    );
+  }
+  const refuse = (code: string, why: string) => {
+    abort.abort();
+    return new LauncherError(code, `${url} ${why}: refusing it`);
+  };
+  if (!res.ok) {
+    abort.abort();
+    throw new LauncherError(LauncherErrorCode.JARS_INSTALL_FAILED, `Download of ${url} failed: HTTP ${res.status}`);
+  }
+  const declared = res.headers.get('content-length');
+  if (declared !== null && Number(declared) !== f.size) {
+    throw refuse(LauncherErrorCode.JARS_CHECKSUM, `announces ${declared} bytes (Content-Length), the lock records ${f.size}`);
+  }
+  if (!res.body) throw refuse(LauncherErrorCode.JARS_INSTALL_FAILED, 'came without a body');
+  const hash = createHash('sha256');
+  let received = 0;
+  const fh = await open(path, 'wx');
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      received += chunk.length;
+      if (received > f.size) throw refuse(LauncherErrorCode.JARS_CHECKSUM, `sends more than the ${f.size} bytes the lock records`);
+      hash.update(chunk);
+      await fh.write(chunk);
+    }
+  } catch (err) {
+    abort.abort();
+    if (err instanceof LauncherError) throw err;
+    throw new LauncherError(LauncherErrorCode.JARS_INSTALL_FAILED, `Download of ${url} failed: ${(err as Error).message}`);
+  } finally {
+    await fh.close();
+  }
+  if (received !== f.size) throw refuse(LauncherErrorCode.JARS_CHECKSUM, `has ${received} bytes, the lock records ${f.size}`);
+  const sum = hash.digest('hex');
+  if (sum !== f.sha256) throw refuse(LauncherErrorCode.JARS_CHECKSUM, `has sha256 ${sum}, expected ${f.sha256}`);
+}
+
 async function installByDownload(lock: JarLock, target: string, repoUrl: string, opts: JarOptions, log: (l: string) => void): Promise<void> {
   const get = opts.fetch ?? fetch;
   const base = repoUrl.replace(/\/+$/, '');
   log(`downloading ${lock.files.length} files of ${lock.artifact} from ${base}`);
-  for (const f of lock.files) {
-    const url = `${base}/${f.path}`;
-    let res: Response;
-    try {
-      res = await get(url);
-    } catch (err) {
-      const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-      throw new LauncherError(
-        LauncherErrorCode.JARS_INSTALL_FAILED,
-        `Download of ${url} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}; check the repository URL (--repo / KCL_TS_MAVEN_REPO) and the network`,
-      );
-    }
-    if (!res.ok) {
-      throw new LauncherError(LauncherErrorCode.JARS_INSTALL_FAILED, `Download of ${url} failed: HTTP ${res.status}`);
-    }
-    const body = Buffer.from(await res.arrayBuffer());
-    const sum = createHash('sha256').update(body).digest('hex');
-    if (sum !== f.sha256) {
-      throw new LauncherError(LauncherErrorCode.JARS_CHECKSUM, `${url} has sha256 ${sum}, expected ${f.sha256}: refusing it`);
-    }
-    writeFileSync(join(target, f.file), body);
-  }
+  for (const f of lock.files) await downloadFile(get, `${base}/${f.path}`, f, join(target, f.file));
 }
 
-function classpathOf(dir: string, lock: JarLock): string[] {
-  return lock.files.filter((f) => f.file.endsWith('.jar')).map((f) => join(dir, f.file));
+/** The classpath: the verified real path of every locked jar (natives and poms stay off it). */
+function classpathOf(paths: Map<string, string>, lock: JarLock): string[] {
+  return lock.files.filter((f) => f.file.endsWith('.jar')).map((f) => paths.get(f.file)!);
 }
 
 /**
@@ -184,7 +243,7 @@ export async function ensureJars(set: JarSet, opts: JarOptions): Promise<Resolve
     throw new LauncherError(LauncherErrorCode.JARS_CHECKSUM, `maven/${set}/jars.lock.json is for ${lock.artifact} but pom.xml pins ${artifact}: regenerate the lock (npm run jars:lock)`);
   }
   if (opts.dir) {
-    const problems = await verifyJars(opts.dir, lock);
+    const { problems, paths } = await checkJars(opts.dir, lock);
     if (problems.length > 0) {
       throw new LauncherError(
         problems.every((p) => p.endsWith('missing')) ? LauncherErrorCode.JARS_MISSING : LauncherErrorCode.JARS_CHECKSUM,
@@ -192,12 +251,12 @@ export async function ensureJars(set: JarSet, opts: JarOptions): Promise<Resolve
           'Run `kcl-ts jars` to install verified jars, or point --jars at such a folder',
       );
     }
-    return { set, artifact, dir: opts.dir, classpath: classpathOf(opts.dir, lock), source: 'cache' };
+    return { set, artifact, dir: opts.dir, classpath: classpathOf(paths, lock), source: 'cache' };
   }
   const dir = join(cacheRoot(opts.env), `${set}-${artifact.split(':').pop()}`);
   if (existsSync(dir)) {
-    const problems = await verifyJars(dir, lock);
-    if (problems.length === 0) return { set, artifact, dir, classpath: classpathOf(dir, lock), source: 'cache' };
+    const { problems, paths } = await checkJars(dir, lock);
+    if (problems.length === 0) return { set, artifact, dir, classpath: classpathOf(paths, lock), source: 'cache' };
     log(`cached jars in ${dir} failed verification (${problems[0]}); reinstalling`);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -228,7 +287,9 @@ export async function ensureJars(set: JarSet, opts: JarOptions): Promise<Resolve
     rmSync(dir, { recursive: true, force: true });
     renameSync(partial, dir);
     log(`installed ${lock.files.length} files of ${artifact} (${source}), checksums verified`);
-    return { set, artifact, dir, classpath: classpathOf(dir, lock), source };
+    // The files just verified, renamed with their folder: regular files, no symlinks.
+    const realDir = realpathSync(dir);
+    return { set, artifact, dir, classpath: classpathOf(new Map(lock.files.map((f) => [f.file, join(realDir, f.file)])), lock), source };
   } finally {
     rmSync(partial, { recursive: true, force: true });
   }

@@ -95,3 +95,27 @@ export function findJava(explicit: string | undefined, env: NodeJS.ProcessEnv, c
   }
   return { path, major, versionLine };
 }
+
+/**
+ * The `-cp` value for verified jar paths, and nothing else: no folder (a folder on the classpath lets any
+ * class or `META-INF/services` file placed in it run inside the JVM). Java splits `-cp` on `:` with no
+ * way to escape it, so a path holding one would become two entries, neither of them verified: such a
+ * path is refused, as are relative paths (resolved against the JVM's working directory) and wildcards.
+ * @throws {LauncherError} `JARS_PATH_UNSAFE` naming the entry and what to do.
+ */
+export function javaClasspath(entries: readonly string[]): string {
+  for (const entry of entries) {
+    let why: string | undefined;
+    if (entry.includes(':') || entry.includes(delimiter)) why = 'it contains `:`, which Java reads as the separator of two classpath entries';
+    else if (!isAbsolute(entry)) why = 'it is not an absolute path';
+    else if (!entry.endsWith('.jar')) why = 'it is not a .jar file (only verified jars go on the classpath)';
+    if (why) {
+      throw new LauncherError(
+        LauncherErrorCode.JARS_PATH_UNSAFE,
+        `Cannot put ${JSON.stringify(entry)} on the JVM classpath: ${why}. Keep the jars in a folder whose path has no \`:\` ` +
+          '(set KCL_TS_CACHE, or pass --jars with such a folder)',
+      );
+    }
+  }
+  return entries.join(':');
+}

@@ -1,12 +1,12 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { warn, type CliIO } from './io.js';
 import { ensureJars, type SpawnLike } from './jars.js';
-import { findJava } from './java.js';
-import { EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, type RunSummary } from './summary.js';
+import { findJava, javaClasspath } from './java.js';
+import { EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, writeSummaryFile, type RunSummary } from './summary.js';
 import { formatDiagnostics, loadAndValidate } from './validate.js';
 
 /** The daemon's main class in amazon-kinesis-client-multilang. */
@@ -41,7 +41,7 @@ export interface DaemonRunOptions {
   summaryFile?: string;
 }
 
-/** Builds the JVM command line; relative paths resolve against `cwd`. */
+/** Builds the JVM command line (only the verified jars on the classpath: the daemon reads `-p` by absolute path); relative paths resolve against `cwd`. */
 export function daemonArgs(
   classpath: readonly string[],
   propertiesFile: string,
@@ -53,7 +53,7 @@ export function daemonArgs(
     ...(opts.jvmArgs ?? []),
     '-Dfile.encoding=UTF-8',
     '-cp',
-    [...classpath, dirname(file)].join(':'),
+    javaClasspath(classpath),
     DAEMON_MAIN_CLASS,
     '-p',
     file,
@@ -154,7 +154,7 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
     const summary: RunSummary = { startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), reason, daemonExitCode: daemonExit.code, exitCode, shards };
     warn(io, `kcl-ts: daemon exited (${daemonExit.how}); exit ${exitCode}`);
     warn(io, formatSummary(summary));
-    if (opts.summaryFile) writeFileSync(resolve(io.cwd, opts.summaryFile), `${JSON.stringify(summary, null, 2)}\n`);
+    if (opts.summaryFile) writeSummaryFile(resolve(io.cwd, opts.summaryFile), summary);
     return exitCode;
   } finally {
     for (const s of FORWARDED) signals.off(s, onSignal);

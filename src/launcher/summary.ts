@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { ShardCounters, ShardStatus } from '../processor/status.js';
 import { compareDecimal } from '../checkpoint/position.js';
 
@@ -97,4 +97,25 @@ export function parseDuration(text: string): number | undefined {
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+/**
+ * Writes the `--summary` file readable by its owner only (0600): a failure's message may name records.
+ * Written to a new file next to it, then renamed over it, so an existing file's looser mode or a symlink
+ * planted at the path is replaced, never written through.
+ */
+export function writeSummaryFile(path: string, summary: RunSummary): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(summary, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }

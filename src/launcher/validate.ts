@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkExecutable } from './check-executable.js';
+import { checkFileSinkOnFargate } from './fargate-checks.js';
 import { say, type CliIO } from './io.js';
 import { ENUM_VALUES, KNOWN_PROPERTIES, NESTED_PREFIXES, type PropertyType } from './known-properties.js';
 import { parseProperties, type ParsedProperties, type PropertyEntry } from './properties.js';
@@ -207,6 +208,7 @@ export function loadAndValidate(
   // java.util.Properties.load(InputStream), which the daemon uses, decodes ISO-8859-1.
   const parsed = parseProperties(bytes.toString('latin1'));
   const diagnostics = validateProperties(parsed, { env: io.env, cwd: io.cwd, fileDir: dirname(path), isExecutable: opts.isExecutable });
+  diagnostics.push(...checkFileSinkOnFargate(parsed, io));
   for (const line of nonAsciiLines(bytes)) {
     diagnostics.push({ level: 'warning', line, message: 'non-ASCII characters: the daemon reads .properties files as ISO-8859-1, so UTF-8 text is garbled', fix: 'write them as \\uXXXX escapes' });
   }

@@ -1,4 +1,4 @@
-import { KclTsError, excerpt } from '../errors.js';
+import { KclTsError, jsonErrorReason } from '../errors.js';
 import type { Block, LineHold, WireRecord } from '../protocol/index.js';
 
 /** Error codes of the record area. */
@@ -139,12 +139,13 @@ export class KinesisRecord implements RecordRef {
     try {
       return JSON.parse(text) as T;
     } catch (err) {
+      // No payload bytes in the message, nor V8's own message (it quotes the text) as the cause: this
+      // message reaches error logs, status files and run summaries, and payloads may be personal data.
       throw new RecordDecodeError(
         RecordErrorCode.INVALID_JSON,
         `Record ${this.sequenceNumber}/${this.subSequenceNumber} (partition key ${JSON.stringify(this.partitionKey)}) ` +
-          `is not JSON: ${(err as Error).message}; data: ${excerpt(text, 80)}`,
+          `is not JSON (${jsonErrorReason(err)}; ${Buffer.byteLength(text)} bytes, not shown)`,
         this.ref(),
-        err,
       );
     }
   }

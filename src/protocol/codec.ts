@@ -1,4 +1,4 @@
-import { excerpt, describeValue } from '../errors.js';
+import { excerpt as shorten, describeValue, jsonErrorReason } from '../errors.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import { segmentsToString } from './line-splitter.js';
 import type { InboundMessage, OutboundMessage, WireRecord } from './messages.js';
@@ -17,6 +17,11 @@ type Json = Record<string, unknown>;
 
 /** The line as text for error messages, computed only when an error is reported. */
 type LineText = () => string;
+
+/** An excerpt of a daemon line for an error message, record payloads (`"data"` values) left out: they may be personal data. */
+function excerpt(line: string): string {
+  return shorten(line.replace(/("data"\s*:\s*")[^"]*("|$)/g, '$1…$2'));
+}
 
 function invalid(action: string, field: string, value: unknown, expected: string, line: LineText): ProtocolError {
   return new ProtocolError(
@@ -78,8 +83,9 @@ function malformed(err: unknown, line: LineText): ProtocolError {
   if (err instanceof ProtocolError) return err;
   return new ProtocolError(
     ProtocolErrorCode.MALFORMED_LINE,
-    `A line from the daemon is not valid JSON (${(err as Error).message}); line: ${excerpt(line())}`,
-    { cause: err },
+    `A line from the daemon is not valid JSON (${err instanceof SyntaxError ? jsonErrorReason(err) : (err as Error).message}); line: ${excerpt(line())}`,
+    // V8's SyntaxError quotes the line: not kept as the cause (log serializers print causes).
+    err instanceof SyntaxError ? undefined : { cause: err },
   );
 }
 

@@ -4,6 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { objectKey } from '../../src/failure/format.js';
+import { S3_SINK_DEFAULT_PREFIX } from '../../src/failure/sinks/s3.js';
+import { SQS_LARGE_PAYLOAD_DEFAULT_PREFIX } from '../../src/failure/sinks/sqs.js';
+import { parseLocation } from '../../src/failure/spec.js';
 import { millis, readJson, readProperties, readText, repoRoot } from './files.js';
 
 interface KeyValue {
@@ -42,7 +46,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 const task = readJson<TaskDefinition>('docker', 'ecs', 'task-definition.json');
@@ -206,12 +210,33 @@ test("IAM policy covers what KCL 3.1.3 calls, on the tables the image's applicat
   assert.ok(!allowed('kinesis:PutRecord', 'arn:aws:kinesis:REGION:ACCOUNT_ID:stream/STREAM_NAME'), 'read-only on the stream');
 });
 
-test('optional statements (dead letters, dedup table) are clearly named as such', () => {
+test('optional statements (dead letters, dedup table, KMS) are clearly named as such', () => {
   const optional = policy.Statement.filter((s) => /^Optional/.test(s.Sid));
   const services = new Set(optional.flatMap((s) => list(s.Action).map((a) => a.split(':')[0])));
-  assert.deepEqual([...services].sort(), ['dynamodb', 's3', 'sqs']);
+  assert.deepEqual([...services].sort(), ['dynamodb', 'kms', 's3', 'sqs']);
   for (const s of optional) assert.match(s.Sid, /DeleteIfUnused$/);
   assert.ok(allowed('sqs:SendMessage', 'arn:aws:sqs:REGION:ACCOUNT_ID:APP_NAME-dead-letter'));
-  assert.ok(allowed('s3:PutObject', 'arn:aws:s3:::DEAD_LETTER_BUCKET/APP_NAME/2025/01/01/x.json'));
   assert.ok(allowed('dynamodb:PutItem', 'arn:aws:dynamodb:REGION:ACCOUNT_ID:table/APP_NAME-dedup'));
+});
+
+// Issue 14, item 6: the policy grants exactly what the sinks write with their defaults.
+test('IAM policy: the S3 sink and the SQS sink large payloads may write where their defaults put objects, and nowhere else', () => {
+  const entry = { shardId: 'shardId-000000000000', sequenceNumber: '49590338271490256608559692538361571095921575989136588898', subSequenceNumber: 0 };
+  // `s3://DEAD_LETTER_BUCKET` as users write it: the sink's default prefix.
+  const s3Location = parseLocation('s3://dead-letter-bucket', {});
+  assert.ok(s3Location.kind === 's3');
+  assert.equal(s3Location.prefix, S3_SINK_DEFAULT_PREFIX);
+  assert.ok(allowed('s3:PutObject', `arn:aws:s3:::DEAD_LETTER_BUCKET/${objectKey(s3Location.prefix, entry)}`), 'S3 sink default prefix');
+  assert.ok(allowed('s3:PutObject', `arn:aws:s3:::DEAD_LETTER_BUCKET/${objectKey(SQS_LARGE_PAYLOAD_DEFAULT_PREFIX, entry)}`), 'SQS sink large payloads');
+  assert.ok(!allowed('s3:PutObject', 'arn:aws:s3:::DEAD_LETTER_BUCKET/other/x.json'));
+  assert.ok(!allowed('s3:GetObject', `arn:aws:s3:::DEAD_LETTER_BUCKET/${objectKey(S3_SINK_DEFAULT_PREFIX, entry)}`), 'the consumer only writes dead letters');
+});
+
+test('IAM policy: KMS for encrypted queues, buckets and streams, only through those services', () => {
+  const kms = policy.Statement.find((s) => list(s.Action).some((a) => a.startsWith('kms:')));
+  assert.ok(kms, 'a KMS statement');
+  assert.deepEqual(list(kms.Action).sort(), ['kms:Decrypt', 'kms:GenerateDataKey']);
+  assert.ok(allowed('kms:GenerateDataKey', 'arn:aws:kms:REGION:ACCOUNT_ID:key/KMS_KEY_ID'));
+  const via = kms.Condition?.StringEquals?.['kms:ViaService'];
+  assert.deepEqual([...list(via ?? [])].sort(), ['kinesis.REGION.amazonaws.com', 's3.REGION.amazonaws.com', 'sqs.REGION.amazonaws.com']);
 });

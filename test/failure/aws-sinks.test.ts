@@ -23,10 +23,11 @@ after(async () => {
 const env = () => testEnv({ KCL_TS_SQS_ENDPOINT: sqs.endpoint, KCL_TS_S3_ENDPOINT: s3.endpoint });
 const bySeq = (a: DeadLetter, b: DeadLetter) => (a.sequenceNumber < b.sequenceNumber ? -1 : 1);
 
-async function readAll(spec: string, opts = {}) {
-  const src = openDeadLetters(spec, env(), { waitTimeSeconds: 1, ...opts });
+/** Reads every entry, its payload loaded (sources hand out summaries and load payloads on demand). */
+async function readAll(spec: string, opts = {}, extraEnv: Record<string, string> = {}) {
+  const src = openDeadLetters(spec, { ...env(), ...extraEnv }, { waitTimeSeconds: 1, ...opts });
   const items = [];
-  for await (const it of src) items.push(it);
+  for await (const it of src) items.push({ ...it, entry: await it.load() });
   return { src, items };
 }
 
@@ -61,7 +62,7 @@ test('SqsSink: a 1 MB record goes through S3 (claim check) and comes back whole;
   await sink.close();
   assert.deepEqual(await listKeys(s3.endpoint, BUCKET, 'sqs-payloads/'), [`sqs-payloads/${big.shardId}/${big.sequenceNumber}-0.json`]);
 
-  const { src, items } = await readAll(`sqs:${queueUrl}`);
+  const { src, items } = await readAll(`sqs:${queueUrl}`, {}, { KCL_TS_SQS_LARGE_PAYLOAD_BUCKET: BUCKET });
   const got = items.map((i) => i.entry).sort(bySeq);
   assert.deepEqual(got, [big, small]);
   assert.equal(Buffer.from(got[0]!.data, 'base64').length, 1_000_000);

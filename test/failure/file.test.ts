@@ -18,7 +18,7 @@ const readAll = (dir: string) => jsonl(dir).flatMap((f) => lines(join(dir, f)).m
 async function collect(spec: string, opts = {}) {
   const src = openDeadLetters(spec, testEnv(), { settleMs: 0, ...opts });
   const items = [];
-  for await (const it of src) items.push(it);
+  for await (const it of src) items.push({ ...it, entry: await it.load() });
   return { src, items };
 }
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { LauncherError, LauncherErrorCode } from '../../src/launcher/errors.js';
-import { findJava, parseJavaMajor, whichSync } from '../../src/launcher/java.js';
+import { findJava, javaClasspath, parseJavaMajor, whichSync } from '../../src/launcher/java.js';
+import { daemonArgs } from '../../src/launcher/run.js';
 import { tempDir } from '../helpers.js';
 
 const OPENJDK_17 = `openjdk version "17.0.15" 2025-04-15
@@ -241,4 +242,29 @@ test('whichSync: names with a slash are resolved against cwd; PATH entries in or
   assert.equal(whichSync('java', undefined, root), undefined);
   assert.equal(whichSync('java', '', root), undefined);
   assert.equal(whichSync('java', emptyDir, root), undefined);
+});
+
+// ---- the classpath (issue 14, item 1) ---------------------------------------------------------------------
+
+test('daemonArgs: only the verified jars on the classpath, never the properties folder (a class placed next to app.properties must not load)', () => {
+  const args = daemonArgs(['/cache/kcl/a.jar', '/cache/kcl/b.jar'], 'app/app.properties', {}, '/srv');
+  const cp = args[args.indexOf('-cp') + 1]!;
+  assert.equal(cp, '/cache/kcl/a.jar:/cache/kcl/b.jar');
+  assert.ok(!cp.split(':').includes('/srv/app'), cp);
+  assert.equal(args[args.indexOf('-p') + 1], '/srv/app/app.properties', 'the daemon reads the properties by absolute path');
+});
+
+test('daemonArgs: a `:` in a jar path is refused (Java would split it into two unverified entries)', () => {
+  const err = catchLauncherError(() => daemonArgs(['/home/u/cache:evil/kcl/a.jar'], '/etc/app.properties', {}));
+  assert.equal(err.code, LauncherErrorCode.JARS_PATH_UNSAFE);
+  assert.ok(err.message.includes('"/home/u/cache:evil/kcl/a.jar"'), err.message);
+  assert.match(err.message, /contains `:`/);
+  assert.match(err.message, /KCL_TS_CACHE/);
+});
+
+test('javaClasspath: relative paths, folders and wildcards are refused; jars are joined with `:`', () => {
+  assert.equal(javaClasspath(['/a/x.jar', '/b/y.jar']), '/a/x.jar:/b/y.jar');
+  for (const bad of ['rel/x.jar', '/etc/app', '/cache/*', '']) {
+    assert.equal(catchLauncherError(() => javaClasspath(['/a/x.jar', bad])).code, LauncherErrorCode.JARS_PATH_UNSAFE, bad);
+  }
 });

@@ -4,7 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LauncherErrorCode } from '../../src/launcher/errors.js';
 import type { CliIO } from '../../src/launcher/io.js';
@@ -144,11 +144,11 @@ test('launcherExitCode', () => {
   assert.equal(launcherExitCode(null, null, false), 1);
 });
 
-test('daemonArgs: JVM args first, then encoding, classpath + properties folder, main class, -p, -l', () => {
+test('daemonArgs: JVM args first, then encoding, classpath (the jars only), main class, -p, -l', () => {
   assert.deepEqual(daemonArgs(['/j/a.jar', '/j/b.jar'], '/etc/app/app.properties', {}), [
     '-Dfile.encoding=UTF-8',
     '-cp',
-    '/j/a.jar:/j/b.jar:/etc/app',
+    '/j/a.jar:/j/b.jar',
     'software.amazon.kinesis.multilang.MultiLangDaemon',
     '-p',
     '/etc/app/app.properties',
@@ -158,7 +158,7 @@ test('daemonArgs: JVM args first, then encoding, classpath + properties folder, 
     '-Da=b',
     '-Dfile.encoding=UTF-8',
     '-cp',
-    '/j/a.jar:/etc/app',
+    '/j/a.jar',
     DAEMON_MAIN_CLASS,
     '-p',
     '/etc/app/app.properties',
@@ -180,7 +180,7 @@ test('runDaemon: the JVM command line, cwd, env and its own process group', asyn
     '-Dkcl.test=1',
     '-Dfile.encoding=UTF-8',
     '-cp',
-    [...classpath, run.dir].join(':'),
+    classpath.join(':'),
     'software.amazon.kinesis.multilang.MultiLangDaemon',
     '-p',
     props,
@@ -188,7 +188,7 @@ test('runDaemon: the JVM command line, cwd, env and its own process group', asyn
     logback,
   ]);
   const cp = rec.argv[4]!.split(':');
-  assert.equal(cp.length, 132);
+  assert.equal(cp.length, 131);
   assert.ok(cp.includes(join(jarsDir, 'amazon-kinesis-client-multilang-3.1.3.jar')));
   assert.equal(rec.cwd, run.dir);
   assert.equal(rec.env.KCL_TS_TEST_MARK, 'from io.env');
@@ -216,12 +216,12 @@ test('runDaemon: a relative logConfig is resolved against io.cwd, like the prope
   assert.deepEqual(argv.slice(-2), ['-l', join(run.dir, 'logback.xml')]);
 });
 
-test('runDaemon: a relative jarsDir is resolved against io.cwd, like the properties file', async () => {
+test('runDaemon: a relative jarsDir is resolved against io.cwd, like the properties file (the classpath names the verified real paths)', async () => {
   const run = start({ mode: 'exit:0', jarsDir: 'jars', prepare: (dir) => symlinkSync(jarsDir, join(dir, 'jars')) });
   assert.equal(await run.result, 0);
   const { argv } = await run.ready();
   const cp = argv[argv.indexOf('-cp') + 1]!.split(':');
-  assert.ok(cp.includes(join(run.dir, 'jars', 'amazon-kinesis-client-multilang-3.1.3.jar')), cp[0]);
+  assert.ok(cp.includes(join(realpathSync(jarsDir), 'amazon-kinesis-client-multilang-3.1.3.jar')), cp[0]);
 });
 
 test('runDaemon: warnings are printed and the daemon still starts', async () => {

@@ -102,8 +102,14 @@ const MAX_RECORD_BYTES = 1024 * 1024;
  * after it may then be stored twice: at-least-once, like the rest of Kinesis). A record that still
  * fails after `maxAttempts` is reported failed and the later records of its key are skipped.
  */
-export async function putInOrder(items: readonly PutItem[], call: PutRecordsCall, events: PutEvents, maxAttempts = 8): Promise<void> {
-  const blocked = new Set<string>();
+export async function putInOrder(
+  items: readonly PutItem[],
+  call: PutRecordsCall,
+  events: PutEvents,
+  maxAttempts = 8,
+  /** Keys whose records are skipped; failed keys are added (share it across calls of one replay). */
+  blocked: Set<string> = new Set<string>(),
+): Promise<void> {
   /** Indexes already reported failed before their turn (too large). */
   const settled = new Set<number>();
   let attempts = 0;
@@ -143,11 +149,16 @@ export async function putInOrder(items: readonly PutItem[], call: PutRecordsCall
       if (!isRetryable(err) || attempts >= maxAttempts) {
         // The whole call failed for good: so would every later call. Report everything left.
         const why = awsErrorText(err);
+        const failedKeys: string[] = [];
         for (; i < items.length; i++) {
           if (settled.has(i)) continue;
           if (blocked.has(items[i]!.entry.partitionKey)) events.skipped(items[i]!, 'an earlier record of this partition key failed');
-          else events.failed(items[i]!, why);
+          else {
+            events.failed(items[i]!, why);
+            failedKeys.push(items[i]!.entry.partitionKey);
+          }
         }
+        for (const k of failedKeys) blocked.add(k); // later calls of this replay skip them
         return;
       }
       await sleep(Math.min(50 * 2 ** attempts, 2000));

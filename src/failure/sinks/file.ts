@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { rename, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describeValue } from '../../errors.js';
 import { FailureError, FailureErrorCode } from '../errors.js';
+import { mkdirPrivate, openAppend, syncDir } from '../private-fs.js';
 import type { DeadLetter, DeadLetterSink } from '../types.js';
 
 /** Options of {@link FileSink}. */
 export interface FileSinkOptions {
-  /** Folder of the JSONL files (created if missing). Several shard processes may share it. */
+  /** Folder of the JSONL files (created 0700 if missing). Several shard processes may share it. */
   dir: string;
   /**
    * Rotation size: when an append would make `<shardId>.jsonl` larger than this, the file is first
@@ -44,6 +45,10 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
  * Dead letters as JSON Lines, one file per shard: `<dir>/<shardId>.jsonl`. Each `write` appends the
  * entries of a shard in one write and fsyncs before it resolves. Files rotate by size.
  *
+ * They hold partition keys and payloads (personal data): the folder is created 0700 and files 0600,
+ * a symlink at a file's path is refused (never followed), and the folder is fsync'd after a file was
+ * created or rotated there.
+ *
  * Several processes may write to one folder: appends are O_APPEND (one write call never interleaves
  * with another), the file is opened per write (so a rotation or a `kcl-ts replay` that moved the file
  * away is seen at once), and a write that landed in a file a replay removed meanwhile (link count 0
@@ -77,7 +82,7 @@ export class FileSink implements DeadLetterSink {
       const lines = byShard.get(e.shardId) ?? byShard.set(e.shardId, []).get(e.shardId)!;
       lines.push(`${JSON.stringify(e)}\n`);
     }
-    this.#ready ??= mkdir(this.#dir, { recursive: true }).then(() => undefined);
+    this.#ready ??= mkdirPrivate(this.#dir);
     try {
       await this.#ready;
     } catch (err) {
@@ -108,17 +113,25 @@ export class FileSink implements DeadLetterSink {
           (s) => s.size,
           () => 0,
         );
+        let renamed = false;
         if (size > 0 && size + buf.length > this.#maxBytes) {
           // Another process may rotate it first: then there is nothing left to rename.
-          await rename(path, join(this.#dir, rotatedName(shardId))).catch((err: NodeJS.ErrnoException) => {
-            if (err.code !== 'ENOENT') throw err;
-          });
+          renamed = await rename(path, join(this.#dir, rotatedName(shardId))).then(
+            () => true,
+            (err: NodeJS.ErrnoException) => {
+              if (err.code !== 'ENOENT') throw err;
+              return false;
+            },
+          );
         }
-        const fh = await open(path, 'a');
+        const { fh, created } = await openAppend(path);
         try {
           await writeAll(fh, buf);
           await fh.sync();
-          if ((await fh.stat()).nlink > 0) return;
+          if ((await fh.stat()).nlink > 0) {
+            if (created || renamed) await syncDir(this.#dir);
+            return;
+          }
         } finally {
           await fh.close();
         }

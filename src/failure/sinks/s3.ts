@@ -25,6 +25,9 @@ export async function putJson(s3: S3Access, bucket: string, key: string, body: s
   await s3.client.send(new s3.sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
 }
 
+/** The S3 sink's key prefix when none is given (docker/ecs/iam-policy.json grants PutObject under it). */
+export const S3_SINK_DEFAULT_PREFIX = 'dead-letters/';
+
 /** Options of {@link S3Sink}. */
 export interface S3SinkOptions {
   bucket: string;
@@ -59,7 +62,7 @@ export class S3Sink implements DeadLetterSink {
     if (typeof options?.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) {
       throw new FailureError(FailureErrorCode.BAD_SPEC, `Expected \`bucket\` to be an S3 bucket name, got ${describeValue(options?.bucket)}`);
     }
-    const prefix = options.prefix ?? 'dead-letters/';
+    const prefix = options.prefix ?? S3_SINK_DEFAULT_PREFIX;
     if (typeof prefix !== 'string') throw new FailureError(FailureErrorCode.BAD_SPEC, `Expected \`prefix\` to be a string, got ${describeValue(prefix)}`);
     const concurrency = options.concurrency ?? 8;
     if (!Number.isInteger(concurrency) || concurrency < 1) {

@@ -23,6 +23,9 @@ export async function createSqs(opts: AwsClientOptions, env: NodeJS.ProcessEnv, 
 /** SQS's classic message size limit, which also bounds one SendMessageBatch call. */
 export const SQS_MAX_BYTES = 256 * 1024;
 
+/** Key prefix of the SQS sink's large-payload objects when none is given (also where replay follows claim checks). */
+export const SQS_LARGE_PAYLOAD_DEFAULT_PREFIX = 'sqs-payloads/';
+
 /** Options of {@link SqsSink}. */
 export interface SqsSinkOptions {
   queueUrl: string;
@@ -85,7 +88,7 @@ export class SqsSink implements DeadLetterSink {
     }
     this.#opts = options;
     this.#max = max;
-    this.#prefix = options.largePayloadPrefix ?? 'sqs-payloads/';
+    this.#prefix = options.largePayloadPrefix ?? SQS_LARGE_PAYLOAD_DEFAULT_PREFIX;
     this.#env = options.env ?? process.env;
     this.#fifo = options.queueUrl.endsWith('.fifo');
     this.description = `sqs:${options.queueUrl}`;

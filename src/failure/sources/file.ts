@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FailureError, FailureErrorCode } from '../errors.js';
-import { parseDeadLetter } from '../format.js';
+import { entryId, parseDeadLetter } from '../format.js';
+import { appendDurably, mkdirPrivate, readAt, readLines, syncDir } from '../private-fs.js';
 import { rotatedName } from '../sinks/file.js';
-import type { DeadLetterSource, OpenDeadLettersOptions, ReplayItem } from './types.js';
+import type { DeadLetter } from '../types.js';
+import { summarize, type DeadLetterSource, type OpenDeadLettersOptions, type ReplayItem } from './types.js';
 
 const ACTIVE = /^[^.]+\.jsonl$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface PendingAck {
   file: string;
@@ -18,25 +21,19 @@ interface PendingAck {
 
 const lineHash = (line: Buffer) => createHash('sha256').update(line).digest('hex').slice(0, 16);
 
-async function appendSync(path: string, data: string | Buffer): Promise<void> {
-  const fh = await open(path, 'a');
-  try {
-    await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
- * Reads the JSONL files of a FileSink folder, oldest first. What must stay true: an entry leaves its
- * file only after its ack is durable, and nothing a sink appends is ever dropped.
+ * Reads the JSONL files of a FileSink folder, oldest first, a line at a time (never a whole file).
+ * What must stay true: an entry leaves its file only after its ack is durable, and nothing a sink
+ * appends is ever dropped.
  * - At the start (not read-only), each current `<shardId>.jsonl` is rotated aside exactly as the sink
  *   rotates, so sinks keep appending to fresh files that this replay does not rewrite.
  * - `ack()` appends the line to `replayed/<file>` and its offset to the journal `replayed/<file>.acks`
  *   (fsync'd, several acks per write): a replay that crashes acks nothing twice.
  * - `close()` rewrites each file with acked lines without them (or removes it), keeping anything
  *   appended meanwhile, then drops the journal. A crash between the two re-replays, never loses.
+ *   Replayed copies older than `keepReplayedDays` are then deleted.
+ * Files are 0600 in 0700 folders, symlinks are neither read nor written, folders are fsync'd after
+ * renames, creations and removals.
  */
 export class FileSource implements DeadLetterSource {
   readonly description: string;
@@ -50,6 +47,10 @@ export class FileSource implements DeadLetterSource {
   #claimedAt = 0;
 
   constructor(dir: string, opts: OpenDeadLettersOptions) {
+    const keep = opts.keepReplayedDays;
+    if (keep !== undefined && (typeof keep !== 'number' || !Number.isFinite(keep) || keep < 0)) {
+      throw new FailureError(FailureErrorCode.REPLAY_OPTIONS, `Expected \`keepReplayedDays\` to be a number of days >= 0, got ${JSON.stringify(keep)}`);
+    }
     this.#dir = dir;
     this.#opts = opts;
     this.#replayed = join(dir, 'replayed');
@@ -61,38 +62,65 @@ export class FileSource implements DeadLetterSource {
       throw new FailureError(FailureErrorCode.SOURCE, `Cannot read dead letters in ${this.#dir}: ${err.message}`, { cause: err });
     });
     if (!this.#opts.readOnly) {
-      await mkdir(this.#replayed, { recursive: true });
+      await mkdirPrivate(this.#replayed);
       for (const name of names.filter((n) => ACTIVE.test(n))) {
         const shardId = name.slice(0, -'.jsonl'.length);
         await rename(join(this.#dir, name), join(this.#dir, rotatedName(shardId))).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOENT') throw err;
         });
       }
+      await syncDir(this.#dir);
       this.#claimedAt = Date.now();
     }
     for (const file of await this.#files()) {
-      const text = await readFile(join(this.#dir, file));
-      const acked = await this.#loadJournal(file, text);
-      for (let offset = 0, lineNo = 1; offset < text.length; lineNo++) {
-        const nl = text.indexOf(10, offset);
-        const end = nl < 0 ? text.length : nl;
-        const line = text.subarray(offset, end);
-        const at = offset;
-        offset = end + 1;
-        if (line.length === 0 || acked.has(at)) continue;
+      const path = join(this.#dir, file);
+      const journal = await this.#loadJournal(file);
+      const acked = new Set<number>();
+      this.#acked.set(file, acked);
+      let lineNo = 0;
+      for await (const { offset, line } of readLines(path)) {
+        lineNo++;
+        if (line.length === 0) continue;
+        if (journal.get(offset) === lineHash(line)) {
+          acked.add(offset);
+          continue;
+        }
         const where = `${file}:${lineNo}`;
+        let entry: DeadLetter;
         try {
-          const entry = parseDeadLetter(line.toString('utf8'), `${this.#dir}/${where}`);
-          yield { entry, where, ack: () => this.#ack(file, at, line) };
+          entry = parseDeadLetter(line.toString('utf8'), `${this.#dir}/${where}`);
         } catch (err) {
           if (!(err instanceof FailureError)) throw err;
           this.#opts.onInvalid?.(where, err);
+          continue;
         }
+        // The closures below keep numbers and strings only, never the entry or the line (its payload).
+        const length = line.length;
+        const id = entryId(entry);
+        yield {
+          entry: summarize(entry),
+          where,
+          load: () => this.#load(path, offset, length, where, id),
+          ack: () => this.#ackAt(file, path, offset, length),
+        };
       }
     }
   }
 
-  /** The dead-letter files, oldest first: by the rotation time in the name (current files last), then mtime. */
+  /** The entry at `offset` again (files are only rewritten at `close()`, so it is where it was). */
+  async #load(path: string, offset: number, length: number, where: string, id: string): Promise<DeadLetter> {
+    const line = await readAt(path, offset, length);
+    const entry = parseDeadLetter(line.toString('utf8'), `${this.#dir}/${where}`);
+    if (entryId(entry) !== id) throw new FailureError(FailureErrorCode.INVALID_ENTRY, `${this.#dir}/${where} changed while it was being replayed`);
+    return entry;
+  }
+
+  async #ackAt(file: string, path: string, offset: number, length: number): Promise<void> {
+    if (this.#opts.readOnly) return this.#ack(file, offset, Buffer.alloc(0));
+    return this.#ack(file, offset, await readAt(path, offset, length));
+  }
+
+  /** The dead-letter files (regular files only, no symlinks), oldest first: by the rotation time in the name (current files last), then mtime. */
   async #files(): Promise<string[]> {
     const names = (await readdir(this.#dir, { withFileTypes: true })).filter((d) => d.isFile() && d.name.endsWith('.jsonl')).map((d) => d.name);
     const keyed = await Promise.all(
@@ -106,19 +134,20 @@ export class FileSource implements DeadLetterSource {
     return keyed.map((k) => k.name);
   }
 
-  /** Offsets acked by an earlier run that did not get to compact, checked against the file's lines. */
-  async #loadJournal(file: string, text: Buffer): Promise<Set<number>> {
-    const acked = new Set<number>();
-    this.#acked.set(file, acked);
-    const journal = await readFile(join(this.#replayed, `${file}.acks`), 'utf8').catch(() => '');
-    for (const row of journal.split('\n')) {
-      const [off, hash] = row.split(' ');
-      const offset = Number(off);
-      if (!hash || !Number.isInteger(offset) || offset < 0 || offset >= text.length) continue;
-      const nl = text.indexOf(10, offset);
-      if (lineHash(text.subarray(offset, nl < 0 ? text.length : nl)) === hash) acked.add(offset);
+  /** Offsets acked by an earlier run that did not get to compact, with the hash of the line acked there. */
+  async #loadJournal(file: string): Promise<Map<number, string>> {
+    const journal = new Map<number, string>();
+    const path = join(this.#replayed, `${file}.acks`);
+    try {
+      for await (const { line } of readLines(path)) {
+        const [off, hash] = line.toString('latin1').split(' ');
+        const offset = Number(off);
+        if (hash && Number.isInteger(offset) && offset >= 0) journal.set(offset, hash);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    return acked;
+    return journal;
   }
 
   #ack(file: string, offset: number, line: Buffer): Promise<void> {
@@ -139,8 +168,8 @@ export class FileSource implements DeadLetterSource {
       for (const p of batch) (byFile.get(p.file) ?? byFile.set(p.file, []).get(p.file)!).push(p);
       for (const [file, acks] of byFile) {
         try {
-          await appendSync(join(this.#replayed, file), Buffer.concat(acks.flatMap((a) => [a.line, Buffer.from('\n')])));
-          await appendSync(join(this.#replayed, `${file}.acks`), acks.map((a) => `${a.offset} ${lineHash(a.line)}\n`).join(''));
+          await appendDurably(join(this.#replayed, file), this.#replayed, Buffer.concat(acks.flatMap((a) => [a.line, Buffer.from('\n')])));
+          await appendDurably(join(this.#replayed, `${file}.acks`), this.#replayed, Buffer.from(acks.map((a) => `${a.offset} ${lineHash(a.line)}\n`).join('')));
           for (const a of acks) this.#acked.get(file)?.add(a.offset);
           for (const a of acks) a.done();
         } catch (err) {
@@ -158,30 +187,61 @@ export class FileSource implements DeadLetterSource {
     const wait = this.#claimedAt + (this.#opts.settleMs ?? 1000) - Date.now();
     if ([...this.#acked.values()].some((s) => s.size > 0) && wait > 0) await sleep(wait);
     for (const [file, acked] of this.#acked) if (acked.size > 0) await this.#compact(file, acked);
+    await this.#expireReplayed();
   }
 
-  /** Rewrites `file` without its acked lines, or removes it when none is left. */
+  /** Rewrites `file` without its acked lines (a line at a time), or removes it when none is left. */
   async #compact(file: string, acked: Set<number>): Promise<void> {
     const path = join(this.#dir, file);
     const journal = join(this.#replayed, `${file}.acks`);
-    const text = await readFile(path);
-    const keep: Buffer[] = [];
-    for (let offset = 0; offset < text.length; ) {
-      const nl = text.indexOf(10, offset);
-      const end = nl < 0 ? text.length : nl + 1;
-      if (!acked.has(offset)) keep.push(text.subarray(offset, end));
-      offset = end;
+    const tmp = join(this.#replayed, `.${file}.${process.pid}.tmp`);
+    await unlink(tmp).catch(() => undefined);
+    let kept = 0;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batch.length > 0) await appendDurably(tmp, this.#replayed, Buffer.concat(batch));
+      batch = [];
+      batchBytes = 0;
+    };
+    for await (const { offset, line } of readLines(path)) {
+      if (acked.has(offset) || line.toString('latin1').trim() === '') continue;
+      batch.push(line, Buffer.from('\n'));
+      batchBytes += line.length + 1;
+      kept++;
+      if (batchBytes >= 4 * 1024 * 1024) await flush();
     }
-    if (keep.every((b) => b.toString().trim() === '')) {
+    await flush();
+    if (kept === 0) {
       await unlink(path);
       await unlink(journal).catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      await syncDir(this.#dir);
+      await syncDir(this.#replayed);
       return;
     }
-    const tmp = join(this.#replayed, `.${file}.${process.pid}.tmp`);
-    await appendSync(tmp, Buffer.concat(keep));
     // Journal first: a crash before the rename then replays those entries again rather than losing any.
     await unlink(journal).catch(() => undefined);
+    await syncDir(this.#replayed);
     await rename(tmp, path);
-    if ((await stat(path)).size === 0) await unlink(path);
+    await syncDir(this.#dir);
+    await syncDir(this.#replayed);
+  }
+
+  /** Deletes replayed copies older than `keepReplayedDays` (journals and temporary files are left alone). */
+  async #expireReplayed(): Promise<void> {
+    const keepMs = (this.#opts.keepReplayedDays ?? 7) * DAY_MS;
+    const entries = await readdir(this.#replayed, { withFileTypes: true }).catch(() => []);
+    let removed = false;
+    for (const d of entries) {
+      if (!d.isFile() || !d.name.endsWith('.jsonl') || d.name.startsWith('.')) continue;
+      const path = join(this.#replayed, d.name);
+      const mtime = await stat(path).then((st) => st.mtimeMs, () => Date.now());
+      if (Date.now() - mtime >= keepMs) {
+        await unlink(path).catch(() => undefined);
+        removed = true;
+      }
+    }
+    if (removed) await syncDir(this.#replayed);
   }
 }

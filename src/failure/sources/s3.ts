@@ -1,10 +1,10 @@
 import { awsErrorText } from '../aws.js';
 import { FailureError, FailureErrorCode } from '../errors.js';
-import { parseDeadLetter } from '../format.js';
+import { entryId, parseDeadLetter } from '../format.js';
 import { createS3, type S3Access } from '../sinks/s3.js';
 import type { AwsClientOptions } from '../aws.js';
 import type { DeadLetter } from '../types.js';
-import type { DeadLetterSource, OpenDeadLettersOptions, ReplayItem } from './types.js';
+import { summarize, type DeadLetterSource, type OpenDeadLettersOptions, type ReplayItem } from './types.js';
 
 /** Reads an S3 object as text. */
 export async function getText(s3: S3Access, bucket: string, key: string): Promise<string> {
@@ -12,12 +12,22 @@ export async function getText(s3: S3Access, bucket: string, key: string): Promis
   return (await res.Body?.transformToString('utf8')) ?? '';
 }
 
-/** Reads the stored dead letter of an S3 object. */
+/** S3 error names of an object that is not there (any more). */
+const MISSING = new Set(['NoSuchKey', 'NotFound']);
+
+/**
+ * Reads the stored dead letter of an S3 object.
+ * @throws {FailureError} `INVALID_ENTRY` when the object is missing or not a dead letter (its content
+ * is never quoted), `SOURCE` when S3 could not be read.
+ */
 export async function getDeadLetter(s3: S3Access, bucket: string, key: string): Promise<DeadLetter> {
   let text: string;
   try {
     text = await getText(s3, bucket, key);
   } catch (err) {
+    if (MISSING.has((err as Error)?.name)) {
+      throw new FailureError(FailureErrorCode.INVALID_ENTRY, `s3://${bucket}/${key} does not exist (any more)`, { cause: err });
+    }
     throw new FailureError(FailureErrorCode.SOURCE, `Cannot read s3://${bucket}/${key}: ${awsErrorText(err)}`, { cause: err });
   }
   return parseDeadLetter(text, `s3://${bucket}/${key}`);
@@ -60,11 +70,21 @@ export class S3Source implements DeadLetterSource {
           const key = keys[i + j]!;
           if (res instanceof FailureError && res.code === FailureErrorCode.INVALID_ENTRY) this.#opts.onInvalid?.(key, res);
           else if (res instanceof Error) throw res;
-          else yield { entry: res as DeadLetter, where: key, ack: () => this.#delete(s3, key) };
+          else {
+            const id = entryId(res as DeadLetter); // the closures keep the id, not the entry and its payload
+            yield { entry: summarize(res as DeadLetter), where: key, load: () => this.#load(s3, key, id), ack: () => this.#delete(s3, key) };
+          }
         }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  /** The object again, when it is replayed (only summaries are held meanwhile). */
+  async #load(s3: S3Access, key: string, id: string): Promise<DeadLetter> {
+    const entry = await getDeadLetter(s3, this.#bucket, key);
+    if (entryId(entry) !== id) throw new FailureError(FailureErrorCode.INVALID_ENTRY, `s3://${this.#bucket}/${key} changed while it was being replayed`);
+    return entry;
   }
 
   async #delete(s3: S3Access, key: string): Promise<void> {

@@ -1,11 +1,11 @@
 import { awsErrorText } from '../aws.js';
 import { FailureError, FailureErrorCode } from '../errors.js';
-import { entryId, parseDeadLetter } from '../format.js';
+import { entryId, objectKey, parseDeadLetter } from '../format.js';
 import { createS3, type S3Access } from '../sinks/s3.js';
-import { createSqs, type SqsAccess } from '../sinks/sqs.js';
+import { createSqs, SQS_LARGE_PAYLOAD_DEFAULT_PREFIX, type SqsAccess } from '../sinks/sqs.js';
 import type { DeadLetter, DeadLetterDataRef } from '../types.js';
 import { getDeadLetter } from './s3.js';
-import type { DeadLetterSource, OpenDeadLettersOptions, ReplayItem } from './types.js';
+import { summarize, type DeadLetterSource, type OpenDeadLettersOptions, type ReplayItem } from './types.js';
 
 /** Where the SQS source connects. */
 export interface SqsLocation {
@@ -13,12 +13,25 @@ export interface SqsLocation {
   endpoint?: string;
   region?: string;
   s3Endpoint?: string;
+  /**
+   * The SqsSink's `largePayloadBucket`: a claim-check message is only followed into this bucket.
+   * Without it, claim-check messages are skipped (reported, left in the queue).
+   */
+  largePayloadBucket?: string;
+  /** The SqsSink's `largePayloadPrefix`: a claim check must name exactly the key the sink writes. @default 'sqs-payloads/' */
+  largePayloadPrefix?: string;
 }
 
 /**
  * The dead letters of an SqsSink queue: receives until a receive comes back empty; claim-check
  * messages get their entry from S3. Ack deletes the message (then its S3 object); messages not acked
  * are made visible again at `close()`.
+ *
+ * A message body is input anyone allowed to send to the queue controls: a claim check is followed only
+ * into the configured large-payload bucket and only to the key the sink writes for that very entry;
+ * anything else, and a claim check whose object is missing, is skipped with a report and left in the
+ * queue (its object is neither read nor deleted). Inline entries are held until replayed (SQS cannot
+ * read one message again); claim-check payloads are read from S3 again when replayed.
  */
 export class SqsSource implements DeadLetterSource {
   readonly description: string;
@@ -70,18 +83,37 @@ export class SqsSource implements DeadLetterSource {
           this.#opts.onInvalid?.(`SQS message ${id}`, err);
           continue;
         }
-        yield { entry, where: `SQS message ${id}`, ack: () => this.#ack(id, ref) };
+        // A claim check's payload is read from S3 again when replayed: its closure keeps the summary only.
+        const summary = summarize(entry);
+        const claim = ref;
+        const inline = claim ? undefined : entry;
+        yield {
+          entry: summary,
+          where: `SQS message ${id}`,
+          load: claim ? () => this.#resolve(summary, claim, id) : () => Promise.resolve(inline!),
+          ack: () => this.#ack(id, claim),
+        };
       }
     }
   }
 
-  /** The full entry of a claim-check message, from S3. */
-  async #resolve(body: DeadLetter, ref: DeadLetterDataRef, id: string): Promise<DeadLetter> {
+  /**
+   * The full entry of a claim-check message, from S3, after checking the pointer names the configured
+   * bucket and the key the sink writes for this entry.
+   */
+  async #resolve(body: Pick<DeadLetter, 'shardId' | 'sequenceNumber' | 'subSequenceNumber'>, ref: DeadLetterDataRef, id: string): Promise<DeadLetter> {
+    const bucket = this.#loc.largePayloadBucket;
+    const expectedKey = objectKey(this.#loc.largePayloadPrefix ?? SQS_LARGE_PAYLOAD_DEFAULT_PREFIX, body);
+    const pointer = `s3://${JSON.stringify(ref.bucket).slice(1, -1)}/${JSON.stringify(ref.key).slice(1, -1)}`;
+    const refuse = (why: string) => new FailureError(FailureErrorCode.INVALID_ENTRY, `SQS message ${id} points to ${pointer}, ${why}: not followed`);
+    if (!bucket) throw refuse('but no large-payload bucket is configured (set KCL_TS_SQS_LARGE_PAYLOAD_BUCKET to the SqsSink\'s largePayloadBucket)');
+    if (ref.bucket !== bucket) throw refuse(`outside the configured large-payload bucket ${bucket}`);
+    if (ref.key !== expectedKey) throw refuse(`not ${expectedKey}, the key the SQS sink writes for ${entryId(body)}`);
     const endpoint = this.#loc.s3Endpoint;
     this.#s3 ??= await createS3({ endpoint, region: this.#loc.region, forcePathStyle: endpoint ? true : undefined }, this.#env, 'Reading claim-check dead letters from S3');
-    const full = await getDeadLetter(this.#s3, ref.bucket, ref.key);
+    const full = await getDeadLetter(this.#s3, bucket, expectedKey);
     if (entryId(full) !== entryId(body)) {
-      throw new FailureError(FailureErrorCode.INVALID_ENTRY, `SQS message ${id} points to s3://${ref.bucket}/${ref.key}, which holds ${entryId(full)}, not ${entryId(body)}`);
+      throw new FailureError(FailureErrorCode.INVALID_ENTRY, `SQS message ${id} points to ${pointer}, which holds ${entryId(full)}, not ${entryId(body)}`);
     }
     const { dataRef: _ref, ...entry } = full;
     return entry;
