@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canShareStdout } from '../../src/launcher/child-env.js';
+import { main } from '../../src/cli/main.js';
 import { LauncherErrorCode } from '../../src/launcher/errors.js';
 import type { CliIO } from '../../src/launcher/io.js';
 import { ensureJars, readLock } from '../../src/launcher/jars.js';
@@ -389,6 +391,58 @@ test('runDaemon: the third signal kills the JVM and its process group (shard chi
   }
 });
 
+// ---- the consumer's preflight ------------------------------------------------------------------------------
+
+const STARTUP = `executableName = ${process.execPath} ${fixture('startup-failure')}`;
+
+test('runDaemon preflight: a consumer failing at start-up stops the run before the JVM, with its error shown once', async () => {
+  const run = start({ preflight: true, properties: VALID.replace(/^executableName = .*$/m, STARTUP), env: { STARTUP_FAILURE: 'options' } });
+  const err = await rejectsWith(run.result, LauncherErrorCode.PREFLIGHT_FAILED);
+  assert.match(err.message, /preflight: the consumer `.*startup-failure\.js` failed before the daemon was started: it exited with code 1 during initialize \(its output is above\)\. Fix it, or skip this check with --no-preflight/);
+  const stderr = run.err.join('');
+  assert.equal(stderr.split('\n').filter((l) => l.includes('Expected `concurrency` to be an integer >= 1')).length, 1, stderr);
+  assert.deepEqual(run.calls(), [['-version']], 'the daemon never started');
+});
+
+test('runDaemon preflight: a correct consumer passes, then the daemon starts; it sees KCL_TS_PREFLIGHT=1 and no status folder', async () => {
+  const run = start({ preflight: true, mode: 'exit:0', properties: VALID.replace(/^executableName = .*$/m, STARTUP), env: { STARTUP_FAILURE: 'none' } });
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
+  assert.match(run.err.join(''), /kcl-ts: preflight ok: `.*startup-failure\.js` answered initialize, an empty batch and shutdown under the FakeDaemon \(\d+ ms; skip with --no-preflight\)/);
+  assert.equal(run.calls().length, 2);
+});
+
+test('runDaemon: KCL_TS_NO_PREFLIGHT=1 in the environment skips the preflight (kcl-ts local --no-preflight)', async () => {
+  const run = start({ preflight: undefined, mode: 'exit:0', properties: VALID.replace(/^executableName = .*$/m, STARTUP), env: { STARTUP_FAILURE: 'options', KCL_TS_NO_PREFLIGHT: '1' } });
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
+  assert.doesNotMatch(run.err.join(''), /preflight/);
+});
+
+test('kcl-ts run: --no-preflight skips it, --allow-unknown-keys accepts a typo; without them the run stops', async () => {
+  const dir = join(root, 'cli');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'app.properties'), `${VALID.replace(/^executableName = .*$/m, STARTUP)}\nshutdownGraceMilis = 1`);
+  const cli = async (...flags: string[]) => {
+    const err: string[] = [];
+    const io: CliIO = {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => err.push(t) },
+      env: { PATH: process.env.PATH, FAKE_JAVA_MODE: 'exit:0', STARTUP_FAILURE: 'options' },
+      cwd: dir,
+    };
+    const code = await main(['run', '-p', 'app.properties', '--java', JAVA, '--jars', jarsDir, ...flags], io);
+    return { code, err: err.join('') };
+  };
+  const typo = await cli('--no-preflight');
+  assert.equal(typo.code, 1);
+  assert.match(typo.err, /error: unknown key `shutdownGraceMilis` \(did you mean `shutdownGraceMillis`\?\)/);
+  const failing = await cli('--allow-unknown-keys');
+  assert.equal(failing.code, 1);
+  assert.match(failing.err, /KCLTS_ERR_LAUNCHER_PREFLIGHT_FAILED/);
+  const skipped = await cli('--allow-unknown-keys', '--no-preflight');
+  assert.equal(skipped.code, EXIT_DAEMON_GAVE_UP, skipped.err);
+  assert.doesNotMatch(skipped.err, /preflight/);
+});
+
 // ---- errors before the JVM starts ------------------------------------------------------------------------
 
 test('runDaemon: properties missing applicationName → PROPERTIES_INVALID; java never ran', async () => {
@@ -451,7 +505,8 @@ test('runDaemon: shard processes get KCL_TS_STATUS_DIR, KCL_TS_APPLICATION and K
   assert.match(rec.env.KCL_TS_STATUS_DIR!, /kcl-ts-status-/);
   assert.equal(rec.env.KCL_TS_APPLICATION, 'app');
   assert.equal(rec.env.KCL_TS_STREAM, 'orders');
-  assert.equal(rec.env.KCL_TS_LOG_DEST, `/proc/${process.pid}/fd/1`, "shard processes log to the launcher's stdout");
+  // Where shard processes log: the launcher's stdout when it can be shared (child-env.test.ts runs the CLI for real).
+  assert.equal(rec.env.KCL_TS_LOG_DEST, canShareStdout() ? `/proc/${process.pid}/fd/1` : undefined);
   assert.match(rec.env.NODE_OPTIONS!, /^--import file:\/\/\/.*\/register-child\.js$/, 'shard processes get the stdout guard');
   assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
   assert.ok(!existsSync(rec.env.KCL_TS_STATUS_DIR!), 'status folder removed at the end');
