@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { checkConsumerFile } from '../launcher/check-executable.js';
 import type { CliIO } from '../launcher/io.js';
 import { runLocal } from '../local/stack.js';
 
@@ -20,6 +21,7 @@ interface LocalFlags {
   records?: number;
   workDir?: string;
   java?: string;
+  preflight: boolean;
 }
 
 /** `kcl-ts local`: the local stack without Docker. */
@@ -35,7 +37,10 @@ export function localCommand(io: CliIO, setExit: (code: number) => void): Comman
     .option('--records <n>', 'put this many records, wait until all are processed, then stop', int('--records', 1))
     .option('--work-dir <dir>', 'folder for logs and the generated properties (default: a new temporary folder)')
     .option('--java <path>', 'java executable')
+    .option('--no-preflight', 'do not run the consumer once under the FakeDaemon before starting the daemon')
     .action(async (f: LocalFlags) => {
+      if (f.consumer) checkConsumerFile(f.consumer, io.cwd); // before any emulator starts; names the user's file
+      const runIo = f.preflight ? io : { ...io, env: { ...io.env, KCL_TS_NO_PREFLIGHT: '1' } };
       setExit(
         await runLocal({
           kinesisPort: f.kinesisPort,
@@ -47,7 +52,7 @@ export function localCommand(io: CliIO, setExit: (code: number) => void): Comman
           records: f.records,
           workDir: f.workDir,
           java: f.java,
-          io,
+          io: runIo,
         }),
       );
     });
