@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
+import { LauncherError, LauncherErrorCode } from '../../launcher/errors.js';
 import { StreamsApiError } from './api-error.js';
 import { DynaliteBackend } from './backend.js';
 import { RECORDED_WRITES, WriteRecorder } from './recorder.js';
@@ -117,7 +118,11 @@ export async function startDynamoDbStreamsEmulator(opts: DynamoDbStreamsEmulator
     });
   } catch (err) {
     await backend.close();
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new LauncherError(
+      LauncherErrorCode.PORT_BUSY,
+      `Port ${opts.port ?? 8000} for the local DynamoDB Streams emulator is already in use (another emulator, LocalStack, or an earlier run?). Stop it or choose another port`,
+    );
   }
   const port = (server.address() as AddressInfo).port;
   const host = opts.host ?? '127.0.0.1';
