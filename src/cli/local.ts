@@ -1,6 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkConsumerFile } from '../launcher/check-executable.js';
 import type { CliIO } from '../launcher/io.js';
+import { runLocalStreams } from '../local/ddb-streams/local-run.js';
 import { runLocal } from '../local/stack.js';
 
 function int(name: string, min: number) {
@@ -12,6 +13,8 @@ function int(name: string, min: number) {
 }
 
 interface LocalFlags {
+  source: 'kinesis' | 'dynamodb-streams';
+  rolloverRecords?: number;
   kinesisPort: number;
   dynamodbPort: number;
   stream: string;
@@ -38,11 +41,14 @@ export function localCommand(io: CliIO, setExit: (code: number) => void): Comman
     .option('--work-dir <dir>', 'folder for logs and the generated properties (default: a new temporary folder)')
     .option('--java <path>', 'java executable')
     .option('--no-preflight', 'do not run the consumer once under the FakeDaemon before starting the daemon')
+    .addOption(new Option('--source <source>', 'what the demo reads: a Kinesis stream, or a DynamoDB table\'s stream (local streams emulator + the bridge)').choices(['kinesis', 'dynamodb-streams']).default('kinesis'))
+    .option('--rollover-records <n>', 'dynamodb-streams: roll the open shard over to a child shard every n records', int('--rollover-records', 1))
     .action(async (f: LocalFlags) => {
       if (f.consumer) checkConsumerFile(f.consumer, io.cwd); // before any emulator starts; names the user's file
       const runIo = f.preflight ? io : { ...io, env: { ...io.env, KCL_TS_NO_PREFLIGHT: '1' } };
       setExit(
-        await runLocal({
+        await (f.source === 'dynamodb-streams' ? runLocalStreams : runLocal)({
+          rolloverRecords: f.rolloverRecords,
           kinesisPort: f.kinesisPort,
           dynamodbPort: f.dynamodbPort,
           stream: f.stream,
