@@ -86,7 +86,11 @@ export class FakeDaemon {
   readonly #errorsToInject: string[] = [];
   #lastDelivered: WireRecord | undefined;
   #lastCheckpoint: Position | undefined;
+  /** The numeric position given to initialize, if any: the largest permitted checkpoint before any record. */
+  #initialPosition: Position | undefined;
   #shardEnded = false;
+  /** Set once a checkpoint was answered with ShutdownException: the lease is gone, later ones get it too. */
+  #leaseGone = false;
   /** True while a shardEnded (or legacy TERMINATE) is being handled: a null checkpoint means SHARD_END. */
   #atShardEnd = false;
 
@@ -130,13 +134,21 @@ export class FakeDaemon {
     return Object.assign(daemon, { child });
   }
 
-  /** Makes the next `times` checkpoint requests fail with the daemon error `errorName` (e.g. `ThrottlingException`). */
+  /**
+   * Makes the next `times` checkpoint requests fail with the daemon error `errorName` (e.g.
+   * `ThrottlingException`). `ShutdownException` means the lease is gone: like the daemon, every later
+   * checkpoint gets it too.
+   */
   failCheckpoints(errorName: string, times = 1): void {
     for (let i = 0; i < times; i++) this.#errorsToInject.push(errorName);
   }
 
-  /** Sends initialize and waits for its status. */
+  /**
+   * Sends initialize and waits for its status. A numeric `sequenceNumber` is where the lease's
+   * checkpoint stands: like the daemon, later checkpoints below it are refused (IllegalArgumentException).
+   */
   initialize(shardId = 'shardId-000000000000', sequenceNumber = 'TRIM_HORIZON', subSequenceNumber = 0): Promise<void> {
+    if (/^\d+$/.test(sequenceNumber)) this.#lastCheckpoint = this.#initialPosition = { sequenceNumber, subSequenceNumber };
     return this.#exchange(JSON.stringify({ action: 'initialize', shardId, sequenceNumber, subSequenceNumber }), 'initialize');
   }
 
@@ -228,7 +240,8 @@ export class FakeDaemon {
   #answerCheckpoint(message: { sequenceNumber?: unknown; subSequenceNumber?: unknown }, during: ActionName): void {
     const sequenceNumber = typeof message.sequenceNumber === 'string' ? message.sequenceNumber : null;
     const subSequenceNumber = typeof message.subSequenceNumber === 'number' ? message.subSequenceNumber : null;
-    const error = this.#errorsToInject.shift() ?? this.#validate(sequenceNumber, subSequenceNumber, during);
+    const error = this.#leaseGone ? 'ShutdownException' : (this.#errorsToInject.shift() ?? this.#validate(sequenceNumber, subSequenceNumber, during));
+    if (error === 'ShutdownException') this.#leaseGone = true;
     this.checkpointRequests.push({ sequenceNumber, subSequenceNumber, during, error });
     if (error === null) {
       const shardEnd = sequenceNumber === null && this.#atShardEnd;
@@ -240,7 +253,10 @@ export class FakeDaemon {
     this.#toChild.write(`${JSON.stringify({ action: 'checkpoint', sequenceNumber, subSequenceNumber, error })}\n`);
   }
 
-  /** The daemon's own checks: a checkpoint must lie between the last checkpoint and the last record delivered. */
+  /**
+   * The daemon's own checks: a checkpoint must lie between the last checkpoint (at first the position
+   * given to initialize) and the last record delivered.
+   */
   #validate(sequenceNumber: string | null, subSequenceNumber: number | null, during: ActionName): string | null {
     if (during === 'initialize' || during === 'leaseLost' || this.#shardEnded) return 'InvalidStateException';
     if (during === 'shutdown' && !this.#atShardEnd) return 'InvalidStateException';
@@ -248,7 +264,8 @@ export class FakeDaemon {
     if (!/^\d+$/.test(sequenceNumber)) return 'IllegalArgumentException';
     const at = { sequenceNumber, subSequenceNumber };
     if (this.#lastCheckpoint && comparePositions(at, this.#lastCheckpoint) < 0) return 'IllegalArgumentException';
-    if (!this.#lastDelivered || comparePositions(at, this.#lastDelivered) > 0) return 'IllegalArgumentException';
+    const upper = this.#lastDelivered ?? this.#initialPosition;
+    if (!upper || comparePositions(at, upper) > 0) return 'IllegalArgumentException';
     return null;
   }
 }
