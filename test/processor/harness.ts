@@ -108,7 +108,8 @@ export function startScenario(mode: Mode, params: ScenarioParams, replyTimeoutMs
       return code;
     },
     cleanup() {
-      if (mode === 'pipe') (daemon as FakeDaemon & { child: { kill(): void } }).child.kill();
+      // run() ignores SIGTERM (the daemon drives shutdown): a child left running after a failed test needs SIGKILL.
+      if (mode === 'pipe') (daemon as FakeDaemon & { child: { kill(signal: NodeJS.Signals): void } }).child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };
