@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { comparePositions, type Position } from '../checkpoint/index.js';
-import type { ActionName, WireRecord } from '../protocol/index.js';
+import { PooledPipeInput, type ActionName, type LineInput, type WireRecord } from '../protocol/index.js';
 import {
   HandlerProcessor,
   resolveHandlerOptions,
@@ -51,7 +55,34 @@ export interface FakeDaemonOptions {
 }
 
 /** Options of {@link FakeDaemon.inProcess}. */
-export interface InProcessOptions extends FakeDaemonOptions, Partial<Omit<SessionOptions, 'processor' | 'input' | 'output'>> {}
+export interface InProcessOptions extends FakeDaemonOptions, Partial<Omit<SessionOptions, 'processor' | 'input' | 'output'>> {
+  /**
+   * With `run()`'s handler options: read the daemon's lines as `run()` does from a real pipe, through
+   * a Unix socket into pooled blocks whose use counts in the backpressure (`false`: a plain stream).
+   * @default true
+   */
+  pooledStdin?: boolean;
+}
+
+/**
+ * A Unix socket carrying `from` to a pooled input in this process: the per-key runtime then reads
+ * exactly as it does from the daemon's pipe. The socket file is removed once connected.
+ */
+function pooledSocketInput(from: Readable, maxLineBytes: number | undefined): PooledPipeInput {
+  const dir = mkdtempSync(join(tmpdir(), 'kcl-ts-fake-daemon-'));
+  const path = join(dir, 'stdin.sock');
+  const server = createServer((socket) => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+    socket.on('error', () => undefined); // the processor stopped reading (a fail-safe stop): nothing to do
+    socket.unref();
+    from.pipe(socket);
+  });
+  server.listen(path); // binds at once: the input may connect right away
+  server.unref();
+  // Like a stream, the socket must not keep a test process alive (a test need not close its daemon).
+  return new PooledPipeInput({ path }, { maxLineBytes, unref: true });
+}
 
 /** Options of {@link FakeDaemon.spawn}. */
 export interface SpawnOptions extends FakeDaemonOptions {
@@ -103,14 +134,22 @@ export class FakeDaemon {
 
   /**
    * Drives a processor in this process through a real {@link ShardSession}: a low-level
-   * `RecordProcessor`, or the options of `run({ handle | handleBatch, ... })`.
+   * `RecordProcessor`, or the options of `run({ handle | handleBatch, ... })` (read through pooled
+   * stdin as `run()` does, unless `pooledStdin: false`).
    */
   static inProcess(processor: RecordProcessor | HandlerOptions, options: InProcessOptions = {}): FakeDaemon & { outcome: Promise<SessionOutcome> } {
     const input = new PassThrough();
     const output = new PassThrough();
     const logger: Logger = options.logger ?? pino({ level: 'silent' });
-    if (!('processRecords' in processor)) processor = new HandlerProcessor(resolveHandlerOptions(processor), logger);
-    const session = new ShardSession({ ...options, logger, processor: processor as RecordProcessor, input, output });
+    let lineInput: Readable | LineInput = input;
+    if (!('processRecords' in processor)) {
+      const resolved = resolveHandlerOptions(processor);
+      const pooled = options.pooledStdin === false ? undefined : pooledSocketInput(input, options.maxLineBytes);
+      processor = new HandlerProcessor(resolved, logger, process.env, undefined, pooled?.pool);
+      if (pooled) lineInput = pooled;
+    }
+    const { pooledStdin: _, ...sessionOptions } = options;
+    const session = new ShardSession({ ...sessionOptions, logger, processor: processor as RecordProcessor, input: lineInput, output });
     const outcome = session.start();
     const exited = outcome.then((o) => {
       output.end();
@@ -201,12 +240,15 @@ export class FakeDaemon {
   /** Closes the processor's stdin, as the daemon does after leaseLost/shardEnded; resolves with its exit code. */
   close(): Promise<number | null> {
     this.#toChild.end();
-    return this.#exited;
+    return this.exited();
   }
 
   /** Resolves with the exit code when the processor ends on its own. */
   exited(): Promise<number | null> {
-    return this.#exited;
+    // The in-process pooled input's socket does not keep the process alive: waiting for the exit does
+    // (for at most the reply timeout).
+    const keepAlive = setTimeout(() => undefined, this.#timeoutMs);
+    return this.#exited.finally(() => clearTimeout(keepAlive));
   }
 
   /** Sends a line (a string without newline, or bytes ending with one) and waits for the status. */

@@ -115,3 +115,19 @@ test('after answering ShutdownException, the fake daemon refuses every later che
   await daemon.processRecords(f.batch({ count: 1 }));
   assert.deepEqual(answers, ['CheckpointShutdownError', 'CheckpointShutdownError']);
 });
+
+test("in-process, run()'s handler options are read through pooled stdin as over the daemon's pipe (a small maxInFlightBytes works)", async () => {
+  const daemon = FakeDaemon.inProcess({ statsIntervalMs: 0, maxInFlightBytes: 1000, handle: () => undefined }, { replyTimeoutMs: 3000 });
+  const f = new RecordFactory();
+  await daemon.initialize();
+  let last = '';
+  for (let b = 0; b < 3; b++) {
+    const batch = f.batch({ count: 50, keys: 5, size: 200 });
+    last = batch.at(-1)!.sequenceNumber;
+    await daemon.processRecords(batch); // with the reader's block counted against 4 x 1000 bytes, this reply never came
+  }
+  await daemon.shutdownRequested();
+  await daemon.leaseLost();
+  assert.equal(await daemon.close(), ExitCode.OK);
+  assert.equal(daemon.checkpoints.at(-1)!.sequenceNumber, last);
+});
