@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import { CheckpointTracker, comparePositions, TrackerErrorCode, type Position } from '../checkpoint/index.js';
 import { isThenable, KeyedDispatcher } from '../dispatch/index.js';
 import { KclTsError } from '../errors.js';
-import { CheckpointError, CheckpointShutdownError, ProtocolError, ProtocolErrorCode } from '../protocol/index.js';
+import { ProtocolError, ProtocolErrorCode } from '../protocol/index.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { ResolvedHandlerOptions } from './handler-options.js';
 import { JobRunner, type Job, type JobResult } from './job-runner.js';
 import type { StatusReporter } from './status.js';
 import type { KinesisRecord } from './record.js';
 import { kReleasesRecords, type InitializeInput, type ProcessRecordsInput, type RecordProcessor } from './types.js';
+import { WatermarkCheckpoints } from './watermark-checkpoints.js';
 
 /** Waits for `promise` at most `ms`; true if it settled in time. The timer is cleared either way. */
 async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -63,10 +64,7 @@ export class HandlerProcessor implements RecordProcessor {
   #refused = 0;
   /** Set once leaseLost was answered: the process is about to exit, later completions count for nothing. */
   #final = false;
-  #checkpointed: Position | undefined;
-  #checkpointedAt = Date.now();
-  #passedAtCheckpoint = 0;
-  #checkpointsDisabled = false;
+  readonly #checkpoints: WatermarkCheckpoints;
   #millisBehindLatest: number | undefined;
   #stats: NodeJS.Timeout | undefined;
 
@@ -87,6 +85,7 @@ export class HandlerProcessor implements RecordProcessor {
     this.#o = options;
     this.#log = logger;
     this.#status = status;
+    this.#checkpoints = new WatermarkCheckpoints(this.#tracker, options.checkpointInterval, logger, status);
     this.#runner = new JobRunner(options, logger, env, {
       count: (counter, n) => {
         if (!this.#final) status?.count(counter, n);
@@ -122,7 +121,7 @@ export class HandlerProcessor implements RecordProcessor {
 
   async processRecords(input: ProcessRecordsInput, checkpointer: Checkpointer): Promise<void> {
     this.#millisBehindLatest = input.millisBehindLatest;
-    await this.#checkpoint(checkpointer, false);
+    await this.#checkpoints.checkpoint(checkpointer, false);
     const records = input.records;
     if (records.length === 0) return;
     if (this.#halted) {
@@ -164,30 +163,23 @@ export class HandlerProcessor implements RecordProcessor {
     // Backpressure: the daemon sends nothing more until this reply; it keeps listening for checkpoints.
     while (!this.#dispatcher.hasRoom()) {
       await raceTimeout(this.#dispatcher.waitForRoom(), this.#o.checkpointInterval?.ms || 1000);
-      await this.#checkpoint(checkpointer, false);
+      await this.#checkpoints.checkpoint(checkpointer, false);
     }
   }
 
   async shutdownRequested(_shard: unknown, checkpointer: Checkpointer): Promise<void> {
     await this.#drain(checkpointer, 'shutdownRequested');
-    await this.#checkpoint(checkpointer, true);
+    await this.#checkpoints.checkpoint(checkpointer, true);
   }
 
   async shardEnded(_shard: unknown, checkpointer: Checkpointer): Promise<void> {
     await this.#drain(checkpointer, 'shardEnded');
-    if (this.#checkpointsDisabled) {
-      this.#log.warn('shardEnded after a checkpoint was refused with ShutdownException: the lease is gone; SHARD_END not attempted');
-      this.#end();
-      return;
-    }
     if (this.#tracker.allSettled && !this.#stopped && this.#refused === 0) {
-      if (await this.#guard(() => checkpointer.checkpoint(), 'SHARD_END')) {
-        this.#status?.update({ lastCheckpoint: { sequenceNumber: 'SHARD_END', subSequenceNumber: 0 } });
-      }
+      await this.#checkpoints.shardEnd(checkpointer);
       this.#end();
       return;
     }
-    await this.#checkpoint(checkpointer, true);
+    await this.#checkpoints.checkpoint(checkpointer, true);
     this.#log.error(
       { pending: this.#tracker.pending, oldestUnsettled: this.#tracker.oldestUnsettled, refusedRecords: this.#refused },
       'shardEnded with unfinished or failed records: SHARD_END NOT checkpointed (the shard end is offered again later)',
@@ -292,7 +284,7 @@ export class HandlerProcessor implements RecordProcessor {
     } else {
       this.#log.warn(
         { records: records.length, first, reason: this.#abandonReason ?? 'stop-shard' },
-        'batch after a drain timeout: not processed (records before it were left unfinished; it is delivered again from the checkpoint)',
+        'batch after the shard halted: not processed (records before it were left unfinished; it is delivered again from the checkpoint)',
       );
     }
   }
@@ -337,7 +329,7 @@ export class HandlerProcessor implements RecordProcessor {
     const idle = this.#dispatcher.onIdle();
     for (let left = this.#o.drainTimeoutMs; left > 0; left = deadline - Date.now()) {
       if (await raceTimeout(idle, Math.min(left, 1000))) return;
-      await this.#checkpoint(checkpointer, false);
+      await this.#checkpoints.checkpoint(checkpointer, false);
     }
     if (this.#dispatcher.inFlightRecords > 0) {
       this.#log.warn(
@@ -345,42 +337,6 @@ export class HandlerProcessor implements RecordProcessor {
         'drain timed out: running handlers aborted, queued records dropped; they stay unfinished (after the checkpoint) and the shard takes no new batches',
       );
       this.#halt('drain-timeout', new Error(`${why}: drain timed out`));
-    }
-  }
-
-  /** Checkpoints the watermark when it moved and (unless `force`) the checkpoint interval is due. */
-  async #checkpoint(checkpointer: Checkpointer, force: boolean): Promise<void> {
-    const wm = this.#tracker.watermark;
-    if (!wm || this.#checkpointsDisabled) return;
-    if (this.#checkpointed && comparePositions(wm, this.#checkpointed) <= 0) return;
-    const interval = this.#o.checkpointInterval;
-    if (!force && interval) {
-      const byRecords = interval.records !== undefined && this.#tracker.passed - this.#passedAtCheckpoint >= interval.records;
-      const byTime = interval.ms !== undefined && Date.now() - this.#checkpointedAt >= interval.ms;
-      if (!byRecords && !byTime) return;
-    }
-    const at = { sequenceNumber: wm.sequenceNumber, subSequenceNumber: wm.subSequenceNumber ?? 0 };
-    if (await this.#guard(() => checkpointer.checkpoint(at), `${at.sequenceNumber}/${at.subSequenceNumber}`)) {
-      this.#checkpointed = wm;
-      this.#checkpointedAt = Date.now();
-      this.#passedAtCheckpoint = this.#tracker.passed;
-      this.#status?.update({ lastCheckpoint: at });
-    }
-  }
-
-  /** Runs a checkpoint; failures are logged, never thrown (ShutdownException stops checkpointing). */
-  async #guard(checkpoint: () => Promise<void>, what: string): Promise<boolean> {
-    try {
-      await checkpoint();
-      return true;
-    } catch (err) {
-      if (err instanceof CheckpointShutdownError) {
-        this.#checkpointsDisabled = true;
-        this.#log.warn({ at: what }, 'checkpoint refused with ShutdownException: the lease is gone; no more checkpoints');
-      } else if (err instanceof CheckpointError) {
-        this.#log.error({ err, at: what }, 'checkpoint failed; the next message tries again');
-      } else throw err;
-      return false;
     }
   }
 
@@ -394,7 +350,7 @@ export class HandlerProcessor implements RecordProcessor {
         keys: this.#dispatcher.keys,
         millisBehindLatest: this.#millisBehindLatest,
         checkpointLagRecords: this.#tracker.pending,
-        checkpointAgeMs: Date.now() - this.#checkpointedAt,
+        checkpointAgeMs: this.#checkpoints.ageMs,
         stopped: this.#stopped !== undefined,
         halted: this.#halted,
       },
