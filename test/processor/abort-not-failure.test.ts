@@ -75,7 +75,7 @@ for (const mode of MODES) {
           { i: 0, key: 'a', delay: 10_000, honour: true }, // running, honours ctx.signal: rejects on the abort
           { i: 1, key: 'a' }, // queued behind it: dropped
           { i: 2, key: 'b' }, // done
-          { i: 3, key: 'c', delay: 1500 }, // running, ignores the signal: still running at the reply
+          { i: 3, key: 'c', delay: 3000 }, // running, ignores the signal: still running at the reply
         ]);
         await d.processRecords(batch);
         await run.waitFor((e) => e.ev === 'start' && e.i === 3);
