@@ -71,7 +71,8 @@ async function drive(
   last: WireRecord,
   deliveryDelayMs = 0,
 ): Promise<{ ms: number; checkpoints: number; holdMs: number }> {
-  const daemon = FakeDaemon.inProcess(processor, { replyTimeoutMs: 600_000, logger: pino({ level: 'silent' }) });
+  // A plain stream, as when the figures in the README were measured (the kit's default is now a socket into pooled blocks).
+  const daemon = FakeDaemon.inProcess(processor, { replyTimeoutMs: 600_000, logger: pino({ level: 'silent' }), pooledStdin: false });
   await daemon.initialize();
   const t0 = nowMs();
   let holdMs = 0;

@@ -77,6 +77,8 @@ export function summarizeShards(statuses: readonly ShardStatus[]): ShardSummary[
     t.deadLettered += s.deadLettered;
     t.skipped += s.skipped;
     t.failed += s.failed;
+    if (s.abandonedOnLeaseLoss) t.abandonedOnLeaseLoss = (t.abandonedOnLeaseLoss ?? 0) + s.abandonedOnLeaseLoss;
+    if (s.abandonedOnDrainTimeout) t.abandonedOnDrainTimeout = (t.abandonedOnDrainTimeout ?? 0) + s.abandonedOnDrainTimeout;
     t.lastCheckpoint = laterCheckpoint(t.lastCheckpoint, s.lastCheckpoint);
     if (s.state === 'stopped-on-failure') {
       t.stoppedOnFailure = true;
@@ -92,7 +94,10 @@ export function formatSummary(summary: RunSummary): string {
   const lines = summary.shards.map(
     (s) =>
       `  ${s.shardId}: processed ${s.processed}, retried ${s.retried}, dead-lettered ${s.deadLettered}, skipped ${s.skipped}, ` +
-      `failed ${s.failed}, last checkpoint ${s.lastCheckpoint ? `${s.lastCheckpoint.sequenceNumber}/${s.lastCheckpoint.subSequenceNumber}` : '-'}` +
+      `failed ${s.failed}, ` +
+      (s.abandonedOnLeaseLoss ? `abandoned on lease loss ${s.abandonedOnLeaseLoss}, ` : '') +
+      (s.abandonedOnDrainTimeout ? `abandoned on drain timeout ${s.abandonedOnDrainTimeout}, ` : '') +
+      `last checkpoint ${s.lastCheckpoint ? `${s.lastCheckpoint.sequenceNumber}/${s.lastCheckpoint.subSequenceNumber}` : '-'}` +
       (s.stoppedOnFailure ? `  STOPPED ON FAILURE at ${s.failure?.sequenceNumber ?? '?'} (${s.failure?.error ?? ''})` : ''),
   );
   return [`kcl-ts: run summary (${summary.reason}): ${summary.shards.length} shard(s)`, ...lines].join('\n');

@@ -7,6 +7,8 @@ export interface LogDestination {
   description: string;
   /** Why the first choice was not taken, if it was not. */
   fallbackReason?: string;
+  /** What was asked for (the option, else `KCL_TS_LOG_DEST`), if anything. */
+  requested?: string;
 }
 
 /** The container's stdout when the daemon (or a launcher) is PID 1. */
@@ -37,7 +39,8 @@ export function chooseLogDestination(
   env: NodeJS.ProcessEnv = process.env,
 ): LogDestination {
   const wanted = requested ?? env.KCL_TS_LOG_DEST;
-  if (wanted === 'stderr') return { fd: STDERR_FD, description: 'stderr' };
+  const asked = wanted && wanted.length > 0 ? { requested: wanted } : {};
+  if (wanted === 'stderr') return { fd: STDERR_FD, description: 'stderr', ...asked };
   const path = wanted && wanted.length > 0 ? wanted : PID1_STDOUT;
   let fd: number;
   try {
@@ -46,6 +49,7 @@ export function chooseLogDestination(
     return {
       fd: STDERR_FD,
       description: 'stderr',
+      ...asked,
       fallbackReason: `cannot open ${path} for writing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     };
   }
@@ -54,8 +58,9 @@ export function chooseLogDestination(
     return {
       fd: STDERR_FD,
       description: 'stderr',
+      ...asked,
       fallbackReason: `${path} is this process's stdout, which belongs to the protocol`,
     };
   }
-  return { fd, description: path };
+  return { fd, description: path, ...asked };
 }

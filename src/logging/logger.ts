@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { chooseLogDestination, type LogDestination } from './destination.js';
 
@@ -25,6 +26,8 @@ export interface ShardLogger {
   setShardId(shardId: string): void;
   /** Writes out anything buffered; call before exiting. */
   flush(): void;
+  /** Flushes, then closes the destination if this logger opened it (a file; never stderr). */
+  close(): void;
 }
 
 /** Creates the process's root logger. Synchronous writes: a crash never loses the line that explains it. */
@@ -53,6 +56,16 @@ export function createShardLogger(options: LogOptions = {}, env: NodeJS.ProcessE
         stream.flushSync();
       } catch {
         // nothing buffered, or the destination is gone: nothing left to do
+      }
+    },
+    close() {
+      this.flush();
+      if (destination.fd > 2) {
+        try {
+          closeSync(destination.fd);
+        } catch {
+          // already closed
+        }
       }
     },
   };

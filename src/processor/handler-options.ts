@@ -7,7 +7,11 @@ import type { KinesisRecord } from './record.js';
 export interface RecordContext {
   /** The shard this process owns. */
   readonly shardId: string;
-  /** Aborted when the lease is lost (or a shutdown drain times out): stop side effects quickly. */
+  /**
+   * Aborted when the lease is lost (or a shutdown drain times out): stop side effects quickly. A call
+   * that rejects once it is aborted is abandoned, not failed: no retry, no `onFailure`, no dead letter;
+   * its record stays unfinished and is delivered again from the checkpoint.
+   */
   readonly signal: AbortSignal;
   /** 1 for the first try of this record, 2 for the first retry, … */
   readonly attempt: number;
@@ -46,7 +50,8 @@ export interface HandlerOptions {
    */
   maxInFlightRecords?: number;
   /**
-   * Accepted but unfinished payload bytes above which the reply to the daemon is held back.
+   * Accepted but unfinished payload bytes above which the reply to the daemon is held back (any value
+   * >= 1 works; waiting records may also keep up to 4 x this much pooled stdin memory).
    * @default 16777216 (16 MiB: one full batch of 10,000 x 1 KB records, and the next waits)
    */
   maxInFlightBytes?: number;
@@ -57,7 +62,9 @@ export interface HandlerOptions {
   checkpointInterval?: CheckpointInterval;
   /**
    * How long shutdownRequested and shardEnded wait for queued and running work. Keep it below the
-   * daemon's shutdownGraceMillis.
+   * daemon's shutdownGraceMillis. At the timeout running calls are aborted (`ctx.signal`) and queued
+   * records dropped, all left unfinished (no checkpoint passes them), and later batches are answered
+   * without being processed.
    * @default 15000
    */
   drainTimeoutMs?: number;
@@ -83,7 +90,8 @@ export interface HandlerOptions {
    */
   retryMaxDelayMs?: number;
   /**
-   * After the last retry: `'stop-shard'` holds the checkpoint before the record and takes no new
+   * After the last retry: `'stop-shard'` holds the checkpoint before the record, starts no handler
+   * call any more (queued records and retries are dropped; running calls finish) and takes no new
    * batches; `'dead-letter'` writes the record to `deadLetter` and, once the sink confirms, lets the
    * checkpoint pass it; or a function `(record, error, ctx) => 'dead-letter' | 'stop-shard' | 'skip'`
    * (`'skip'` logs the record at error level and lets the checkpoint pass it).

@@ -1,13 +1,16 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { CheckpointTracker, comparePositions, type Position } from '../checkpoint/index.js';
+import { CheckpointTracker, comparePositions, TrackerErrorCode, type Position } from '../checkpoint/index.js';
 import { isThenable, KeyedDispatcher } from '../dispatch/index.js';
-import { CheckpointError, CheckpointShutdownError } from '../protocol/index.js';
+import { KclTsError } from '../errors.js';
+import { ProtocolError, ProtocolErrorCode } from '../protocol/index.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { ResolvedHandlerOptions } from './handler-options.js';
 import { JobRunner, type Job, type JobResult } from './job-runner.js';
 import type { StatusReporter } from './status.js';
+import type { KinesisRecord } from './record.js';
 import { kReleasesRecords, type InitializeInput, type ProcessRecordsInput, type RecordProcessor } from './types.js';
+import { WatermarkCheckpoints } from './watermark-checkpoints.js';
 
 /** Waits for `promise` at most `ms`; true if it settled in time. The timer is cleared either way. */
 async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -29,10 +32,19 @@ async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boole
  *   in-flight bounds are exceeded (backpressure), checkpointing progress meanwhile.
  * - A failing handler is retried (JobRunner), then the failure policy decides: dead-lettered and skipped
  *   records settle (dead letters once the sink confirms); under stop-shard the record never settles, so
- *   the watermark and every checkpoint stay before it, and the shard takes no new batches (they are
- *   answered and dropped; the daemon delivers them again after a restart, from the checkpoint).
+ *   the watermark and every checkpoint stay before it; from the decision on no handler call starts
+ *   (queued records and retries are dropped, running calls finish) and the shard takes no new batches
+ *   (they are answered and dropped; the daemon delivers them again after a restart, from the checkpoint).
  * - shutdownRequested/shardEnded drain (up to drainTimeoutMs) and checkpoint the watermark, SHARD_END
  *   only when every record settled; leaseLost aborts `ctx.signal`, drops queued work, never checkpoints.
+ * - Our own abort (leaseLost, or a drain that timed out) is not a failure: a handler call that fails
+ *   once the signal is aborted is "abandoned" (no retry, no policy, no dead letter, no failure count);
+ *   its record stays unfinished, so no checkpoint passes it. After a drain timeout the shard takes no
+ *   new batches (a batch would start behind unfinished records of its keys, and no checkpoint could
+ *   pass them anyway); after a drain that finished in time a batch is processed normally.
+ *
+ * Invariant: once `#halted` is set no handler call starts (#run checks it), whatever the dispatcher
+ * still holds; it is set synchronously at a stop-shard decision, a drain timeout and leaseLost.
  */
 export class HandlerProcessor implements RecordProcessor {
   readonly #o: ResolvedHandlerOptions;
@@ -44,10 +56,15 @@ export class HandlerProcessor implements RecordProcessor {
   readonly #status: StatusReporter | undefined;
   #shardId = 'unknown';
   #stopped: { record: Position; error: unknown } | undefined;
-  #checkpointed: Position | undefined;
-  #checkpointedAt = Date.now();
-  #passedAtCheckpoint = 0;
-  #checkpointsDisabled = false;
+  /** No handler call may start any more (stop-shard decided, drain timed out, or lease lost). */
+  #halted = false;
+  /** Why `ctx.signal` was aborted, if it was: what unfinished records are counted as. */
+  #abandonReason: 'lease-lost' | 'drain-timeout' | undefined;
+  /** Records of batches answered but not accepted (after stop-shard or a drain timeout): no SHARD_END. */
+  #refused = 0;
+  /** Set once leaseLost was answered: the process is about to exit, later completions count for nothing. */
+  #final = false;
+  readonly #checkpoints: WatermarkCheckpoints;
   #millisBehindLatest: number | undefined;
   #stats: NodeJS.Timeout | undefined;
 
@@ -63,12 +80,20 @@ export class HandlerProcessor implements RecordProcessor {
     logger: Logger,
     env: NodeJS.ProcessEnv = process.env,
     status?: StatusReporter,
-    pool?: { readonly inUseBytes: number },
+    pool?: { readonly inUseBytes: number; readonly blockBytes: number },
   ) {
     this.#o = options;
     this.#log = logger;
     this.#status = status;
-    this.#runner = new JobRunner(options, logger, env, status);
+    this.#checkpoints = new WatermarkCheckpoints(this.#tracker, options.checkpointInterval, logger, status);
+    this.#runner = new JobRunner(options, logger, env, {
+      count: (counter, n) => {
+        if (!this.#final) status?.count(counter, n);
+      },
+      stopping: () => {
+        this.#halted = true;
+      },
+    });
     // Every running handler may listen on the shard's one signal.
     setMaxListeners(options.concurrency + 16, this.#abort.signal);
     this.#dispatcher = new KeyedDispatcher<Job>({
@@ -78,8 +103,10 @@ export class HandlerProcessor implements RecordProcessor {
       run: (job) => this.#run(job),
       onError: (job, err) => this.#log.error({ err, partitionKey: job.key }, 'internal error running a job'),
       // Waiting records keep their stdin block; a hot key's records spread over many blocks could hold
-      // far more memory than their own bytes, so the pool's use is bounded too.
-      extraRoom: pool === undefined ? undefined : () => pool.inUseBytes <= 4 * options.maxInFlightBytes,
+      // far more memory than their own bytes, so the pool's use is bounded too. The reader always holds
+      // the block it reads into, whatever is in flight: that one is not counted, so that the bound can
+      // be met once the records settle, for any maxInFlightBytes (even one far below a block).
+      extraRoom: pool === undefined ? undefined : () => pool.inUseBytes <= 4 * options.maxInFlightBytes + pool.blockBytes,
     });
   }
 
@@ -94,22 +121,24 @@ export class HandlerProcessor implements RecordProcessor {
 
   async processRecords(input: ProcessRecordsInput, checkpointer: Checkpointer): Promise<void> {
     this.#millisBehindLatest = input.millisBehindLatest;
-    await this.#checkpoint(checkpointer, false);
+    await this.#checkpoints.checkpoint(checkpointer, false);
     const records = input.records;
     if (records.length === 0) return;
-    if (this.#stopped) {
-      this.#log.warn(
-        { records: records.length, first: records[0]!.sequenceNumber, failedAt: this.#stopped.record },
-        'shard stopped after a failed record: batch not processed (it is delivered again after a restart, from the checkpoint)',
-      );
+    if (this.#halted) {
+      this.#refuse(records);
       return;
     }
-    const first = this.#tracker.accept(records);
+    const first = this.#accept(records);
     // A record that waits in a queue must not keep the whole 64 KB stdin chunk its payload points into
     // alive (a hot key's waiting records are spread over every chunk): waiting records get their own copy.
     if (this.#o.handle) {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
+        // A stop-shard decision (a synchronous handler and policy) ends the batch here.
+        if (this.#halted) {
+          for (let j = i; j < records.length; j++) records[j]!.release();
+          break;
+        }
         if (!this.#dispatcher.push({ key: r.partitionKey, records: 1, bytes: r.size, first: r, ticket: first + i, attempts: 0, sinkAttempts: 0 })) r.detach();
       }
     } else {
@@ -126,48 +155,52 @@ export class HandlerProcessor implements RecordProcessor {
         job.list!.push(r);
         job.tickets!.push(first + i);
       }
-      for (const job of byKey.values()) if (!this.#dispatcher.push(job)) for (const r of job.list!) r.detach();
+      for (const job of byKey.values()) {
+        if (this.#halted) for (const r of job.list!) r.release();
+        else if (!this.#dispatcher.push(job)) for (const r of job.list!) r.detach();
+      }
     }
     // Backpressure: the daemon sends nothing more until this reply; it keeps listening for checkpoints.
     while (!this.#dispatcher.hasRoom()) {
       await raceTimeout(this.#dispatcher.waitForRoom(), this.#o.checkpointInterval?.ms || 1000);
-      await this.#checkpoint(checkpointer, false);
+      await this.#checkpoints.checkpoint(checkpointer, false);
     }
   }
 
   async shutdownRequested(_shard: unknown, checkpointer: Checkpointer): Promise<void> {
     await this.#drain(checkpointer, 'shutdownRequested');
-    await this.#checkpoint(checkpointer, true);
+    await this.#checkpoints.checkpoint(checkpointer, true);
   }
 
   async shardEnded(_shard: unknown, checkpointer: Checkpointer): Promise<void> {
     await this.#drain(checkpointer, 'shardEnded');
-    if (this.#tracker.allSettled && !this.#stopped) {
-      if (await this.#guard(() => checkpointer.checkpoint(), 'SHARD_END')) {
-        this.#status?.update({ lastCheckpoint: { sequenceNumber: 'SHARD_END', subSequenceNumber: 0 } });
-      }
+    if (this.#tracker.allSettled && !this.#stopped && this.#refused === 0) {
+      await this.#checkpoints.shardEnd(checkpointer);
       this.#end();
       return;
     }
-    await this.#checkpoint(checkpointer, true);
+    await this.#checkpoints.checkpoint(checkpointer, true);
     this.#log.error(
-      { pending: this.#tracker.pending, oldestUnsettled: this.#tracker.oldestUnsettled },
+      { pending: this.#tracker.pending, oldestUnsettled: this.#tracker.oldestUnsettled, refusedRecords: this.#refused },
       'shardEnded with unfinished or failed records: SHARD_END NOT checkpointed (the shard end is offered again later)',
     );
     this.#end();
   }
 
   async leaseLost(): Promise<void> {
-    this.#abort.abort(new Error('lease lost'));
-    const dropped = this.#dispatcher.clearQueued();
+    const dropped = this.#halt('lease-lost', new Error('lease lost'));
     const running = this.#dispatcher.running;
-    if (dropped.length > 0 || running > 0) {
+    if (dropped > 0 || running > 0) {
       this.#log.warn(
-        { droppedRecords: dropped.reduce((n, j) => n + j.records, 0), running },
+        { droppedRecords: dropped, running },
         'leaseLost: queued records dropped (the new owner processes them from its checkpoint); running handlers aborted',
       );
     }
     await raceTimeout(this.#dispatcher.onIdle(), this.#o.leaseLostGraceMs);
+    // Calls still running now are abandoned too: the process exits once the daemon closes stdin.
+    const still = this.#dispatcher.inFlightRecords;
+    if (still > 0) this.#countAbandoned(still);
+    this.#final = true;
     this.#end();
   }
 
@@ -176,6 +209,11 @@ export class HandlerProcessor implements RecordProcessor {
    * Synchronous when the handler is: no promise per record on the fast path.
    */
   #run(job: Job): void | number | Promise<void | number> {
+    if (this.#halted) {
+      // Reached between a stop-shard decision and the queues being cleared: never started.
+      this.#drop(job);
+      return;
+    }
     const result = this.#runner.run(job, this.#shardId, this.#abort.signal);
     return isThenable<JobResult>(result) ? result.then((r) => this.#apply(job, r)) : this.#apply(job, result);
   }
@@ -185,11 +223,86 @@ export class HandlerProcessor implements RecordProcessor {
     if ('settled' in result) {
       if (job.tickets) for (const t of job.tickets) this.#tracker.settle(t);
       else this.#tracker.settle(job.ticket);
-      if (job.list) for (const r of job.list) r.release();
-      else job.first.release();
+      this.#release(job);
+      return;
+    }
+    if ('abandoned' in result) {
+      this.#countAbandoned(job.records);
+      this.#release(job);
       return;
     }
     this.#fail(job, result.stopped);
+    this.#release(job);
+  }
+
+  /** Gives back a job's pooled stdin memory (a released record stays usable). */
+  #release(job: Job): void {
+    if (job.list) for (const r of job.list) r.release();
+    else job.first.release();
+  }
+
+  /** A job that will not run: its records stay unfinished (no checkpoint passes them). */
+  #drop(job: Job): void {
+    if (this.#abandonReason) this.#countAbandoned(job.records);
+    this.#release(job);
+  }
+
+  #countAbandoned(records: number): void {
+    if (this.#final || records === 0) return;
+    this.#status?.count(this.#abandonReason === 'drain-timeout' ? 'abandonedOnDrainTimeout' : 'abandonedOnLeaseLoss', records);
+  }
+
+  /**
+   * No handler call starts from now on; queued records and retries are dropped (they stay unfinished).
+   * With a reason, `ctx.signal` is aborted too and what is left counts as abandoned for that reason.
+   * @returns the records dropped from the queues.
+   */
+  #halt(reason?: 'lease-lost' | 'drain-timeout', abortWith?: Error): number {
+    this.#halted = true;
+    if (reason) {
+      this.#abandonReason ??= reason;
+      if (!this.#abort.signal.aborted) this.#abort.abort(abortWith);
+    }
+    let dropped = 0;
+    for (const job of this.#dispatcher.clearQueued()) {
+      dropped += job.records;
+      this.#drop(job);
+    }
+    return dropped;
+  }
+
+  /** Answers a batch without processing it; the daemon delivers it again from the checkpoint. */
+  #refuse(records: readonly KinesisRecord[]): void {
+    this.#refused += records.length;
+    for (const r of records) r.release();
+    const first = records[0]!.sequenceNumber;
+    if (this.#stopped) {
+      this.#log.warn(
+        { records: records.length, first, failedAt: this.#stopped.record },
+        'shard stopped after a failed record: batch not processed (it is delivered again after a restart, from the checkpoint)',
+      );
+    } else {
+      this.#log.warn(
+        { records: records.length, first, reason: this.#abandonReason ?? 'stop-shard' },
+        'batch after the shard halted: not processed (records before it were left unfinished; it is delivered again from the checkpoint)',
+      );
+    }
+  }
+
+  /**
+   * Accepts a batch into the tracker. A record at or before one already delivered (a duplicate or
+   * out-of-order delivery) is bad input from the daemon, not a failure of the processor.
+   */
+  #accept(records: readonly KinesisRecord[]): number {
+    try {
+      return this.#tracker.accept(records);
+    } catch (err) {
+      for (const r of records) r.release();
+      if (err instanceof KclTsError && err.code === TrackerErrorCode.OUT_OF_ORDER) {
+        throw new ProtocolError(ProtocolErrorCode.RECORD_OUT_OF_ORDER, err.message, { cause: err });
+      }
+      throw err;
+    }
   }
 
   #fail(job: Job, error: unknown): void {
@@ -199,6 +312,8 @@ export class HandlerProcessor implements RecordProcessor {
       'handler failed (stop-shard): the checkpoint stays before this record and the shard takes no new batches',
     );
     this.#status?.count('failed', job.records);
+    const dropped = this.#halt();
+    if (dropped > 0) this.#log.warn({ droppedRecords: dropped }, 'stop-shard: queued records and retries dropped; no handler call starts any more');
     if (!this.#stopped || comparePositions(record, this.#stopped.record) < 0) {
       this.#stopped = { record, error };
       this.#status?.update({
@@ -214,51 +329,14 @@ export class HandlerProcessor implements RecordProcessor {
     const idle = this.#dispatcher.onIdle();
     for (let left = this.#o.drainTimeoutMs; left > 0; left = deadline - Date.now()) {
       if (await raceTimeout(idle, Math.min(left, 1000))) return;
-      await this.#checkpoint(checkpointer, false);
+      await this.#checkpoints.checkpoint(checkpointer, false);
     }
     if (this.#dispatcher.inFlightRecords > 0) {
       this.#log.warn(
-        { why, inFlight: this.#dispatcher.inFlightRecords, drainTimeoutMs: this.#o.drainTimeoutMs },
-        'drain timed out: aborting running handlers; unfinished records stay after the checkpoint',
+        { why, inFlight: this.#dispatcher.inFlightRecords, running: this.#dispatcher.running, drainTimeoutMs: this.#o.drainTimeoutMs },
+        'drain timed out: running handlers aborted, queued records dropped; they stay unfinished (after the checkpoint) and the shard takes no new batches',
       );
-      this.#abort.abort(new Error(`${why}: drain timed out`));
-      this.#dispatcher.clearQueued();
-    }
-  }
-
-  /** Checkpoints the watermark when it moved and (unless `force`) the checkpoint interval is due. */
-  async #checkpoint(checkpointer: Checkpointer, force: boolean): Promise<void> {
-    const wm = this.#tracker.watermark;
-    if (!wm || this.#checkpointsDisabled) return;
-    if (this.#checkpointed && comparePositions(wm, this.#checkpointed) <= 0) return;
-    const interval = this.#o.checkpointInterval;
-    if (!force && interval) {
-      const byRecords = interval.records !== undefined && this.#tracker.passed - this.#passedAtCheckpoint >= interval.records;
-      const byTime = interval.ms !== undefined && Date.now() - this.#checkpointedAt >= interval.ms;
-      if (!byRecords && !byTime) return;
-    }
-    const at = { sequenceNumber: wm.sequenceNumber, subSequenceNumber: wm.subSequenceNumber ?? 0 };
-    if (await this.#guard(() => checkpointer.checkpoint(at), `${at.sequenceNumber}/${at.subSequenceNumber}`)) {
-      this.#checkpointed = wm;
-      this.#checkpointedAt = Date.now();
-      this.#passedAtCheckpoint = this.#tracker.passed;
-      this.#status?.update({ lastCheckpoint: at });
-    }
-  }
-
-  /** Runs a checkpoint; failures are logged, never thrown (ShutdownException stops checkpointing). */
-  async #guard(checkpoint: () => Promise<void>, what: string): Promise<boolean> {
-    try {
-      await checkpoint();
-      return true;
-    } catch (err) {
-      if (err instanceof CheckpointShutdownError) {
-        this.#checkpointsDisabled = true;
-        this.#log.warn({ at: what }, 'checkpoint refused with ShutdownException: the lease is gone; no more checkpoints');
-      } else if (err instanceof CheckpointError) {
-        this.#log.error({ err, at: what }, 'checkpoint failed; the next message tries again');
-      } else throw err;
-      return false;
+      this.#halt('drain-timeout', new Error(`${why}: drain timed out`));
     }
   }
 
@@ -272,8 +350,9 @@ export class HandlerProcessor implements RecordProcessor {
         keys: this.#dispatcher.keys,
         millisBehindLatest: this.#millisBehindLatest,
         checkpointLagRecords: this.#tracker.pending,
-        checkpointAgeMs: Date.now() - this.#checkpointedAt,
+        checkpointAgeMs: this.#checkpoints.ageMs,
         stopped: this.#stopped !== undefined,
+        halted: this.#halted,
       },
       'stats',
     );

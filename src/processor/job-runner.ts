@@ -5,7 +5,6 @@ import type { DeadLetter } from '../failure/types.js';
 import { backoffDelay } from '../protocol/index.js';
 import type { RecordContext, ResolvedHandlerOptions } from './handler-options.js';
 import type { KinesisRecord } from './record.js';
-import type { StatusReporter } from './status.js';
 
 /**
  * One dispatch unit: a record (`handle`: `first` and `ticket` only, no arrays — one object per record
@@ -29,8 +28,22 @@ export interface Job {
   sinkAttempts: number;
 }
 
-/** How a run of a job ended: settled (checkpoint may pass), stopped (stop-shard), or retry after ms. */
-export type JobResult = { settled: true } | { stopped: unknown } | number;
+/**
+ * How a run of a job ended: settled (the checkpoint may pass it), stopped (stop-shard), abandoned (it
+ * failed after the shard's signal was aborted: our own abort on lease loss or a drain timeout, not a
+ * failure of the record; it stays unfinished), or retry after that many ms.
+ */
+export type JobResult = { settled: true } | { stopped: unknown } | { abandoned: true } | number;
+
+/** What the runner reports to: counters (the status file) and the moment stop-shard is decided. */
+export interface JobRunnerHooks {
+  count?(counter: 'processed' | 'retried' | 'deadLettered' | 'skipped', n?: number): void;
+  /**
+   * Called synchronously when the policy decides stop-shard, before the job's result is returned: from
+   * then on no handler call may start (the caller closes its gate here).
+   */
+  stopping?(): void;
+}
 
 /** The context object of one handler call; the child logger is made only if used. */
 class Context implements RecordContext {
@@ -55,6 +68,7 @@ class Context implements RecordContext {
 }
 
 const SETTLED = { settled: true } as const;
+const ABANDONED = { abandoned: true } as const;
 
 /**
  * Runs jobs: the handler with retries (capped exponential backoff with jitter; `NonRetryableError`
@@ -65,13 +79,13 @@ export class JobRunner {
   readonly #o: ResolvedHandlerOptions;
   readonly #log: Logger;
   readonly #env: NodeJS.ProcessEnv;
-  readonly #status: StatusReporter | undefined;
+  readonly #hooks: JobRunnerHooks;
 
-  constructor(options: ResolvedHandlerOptions, log: Logger, env: NodeJS.ProcessEnv, status?: StatusReporter) {
+  constructor(options: ResolvedHandlerOptions, log: Logger, env: NodeJS.ProcessEnv, hooks: JobRunnerHooks = {}) {
     this.#o = options;
     this.#log = log;
     this.#env = env;
-    this.#status = status;
+    this.#hooks = hooks;
   }
 
   /** Runs a job once; synchronous when the handler is (no promise on the fast path). */
@@ -93,48 +107,85 @@ export class JobRunner {
   }
 
   #ok(job: Job): JobResult {
-    this.#status?.count('processed', job.records);
+    this.#hooks.count?.('processed', job.records);
     return SETTLED;
   }
 
-  /** A failed call: a retry delay while retries are left, else the failure policy. */
+  /**
+   * A failed call: abandoned when the shard's signal was aborted (the rejection is most likely our own
+   * abort, and the lease or the drain is over: no retry, no policy, no dead letter, no failure count;
+   * the record stays unfinished), a retry delay while retries are left, else the failure policy.
+   */
   #failed(job: Job, error: unknown, ctx: RecordContext, shardId: string, signal: AbortSignal): JobResult | Promise<JobResult> {
-    const retryable = !(error instanceof NonRetryableError) && !signal.aborted;
-    if (retryable && job.attempts <= this.#o.maxRetries) {
+    if (signal.aborted) return ABANDONED;
+    if (!(error instanceof NonRetryableError) && job.attempts <= this.#o.maxRetries) {
       const delayMs = backoffDelay(job.attempts, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs);
       this.#log.warn({ err: error, record: job.first.ref(), attempt: job.attempts, delayMs }, 'handler failed; retrying');
-      this.#status?.count('retried');
+      this.#hooks.count?.('retried');
       return delayMs;
     }
     return this.#decide(job, error, ctx, shardId, signal);
   }
 
-  async #decide(job: Job, error: unknown, ctx: RecordContext, shardId: string, signal: AbortSignal): Promise<JobResult> {
-    const policy = this.#o.onFailure;
-    const decisions: FailureDecision[] = [];
+  /**
+   * Asks the policy about each record of the job, one at a time. Synchronous while the answers are (a
+   * string policy, or a function returning a decision): stop-shard then closes the gate before any
+   * other handler call can start.
+   */
+  #decide(job: Job, error: unknown, ctx: RecordContext, shardId: string, signal: AbortSignal, from = 0, decisions: FailureDecision[] = []): JobResult | Promise<JobResult> {
     const records = job.list ?? [job.first];
-    for (const record of records) {
-      let decision: FailureDecision = 'stop-shard';
-      try {
-        decision = typeof policy === 'function' ? await policy(record, error, ctx) : policy;
-      } catch (policyError) {
-        this.#log.error({ err: policyError, record: record.ref() }, 'the onFailure function threw: stopping the shard');
+    for (let i = from; i < records.length; i++) {
+      const answer = this.#ask(records[i]!, error, ctx);
+      if (isThenable<unknown>(answer)) {
+        return Promise.resolve(answer).then((d) => {
+          decisions.push(this.#check(records[i]!, d));
+          return this.#decide(job, error, ctx, shardId, signal, i + 1, decisions);
+        });
       }
-      if (decision === 'dead-letter' && !this.#o.deadLetter) {
-        this.#log.error({ record: record.ref() }, "onFailure chose 'dead-letter' but no deadLetter sink is configured: stopping the shard");
-        decision = 'stop-shard';
-      } else if (decision !== 'dead-letter' && decision !== 'skip' && decision !== 'stop-shard') {
-        this.#log.error({ record: record.ref(), decision }, "onFailure returned an unknown decision: stopping the shard");
-        decision = 'stop-shard';
-      }
-      decisions.push(decision);
+      decisions.push(this.#check(records[i]!, answer));
     }
-    if (decisions.includes('stop-shard')) return { stopped: error };
+    return this.#conclude(job, error, shardId, signal, records, decisions);
+  }
+
+  /** The policy's answer for one record (a throwing or rejecting policy function means stop-shard). */
+  #ask(record: KinesisRecord, error: unknown, ctx: RecordContext): unknown {
+    const policy = this.#o.onFailure;
+    if (typeof policy !== 'function') return policy;
+    const threw = (policyError: unknown): FailureDecision => {
+      this.#log.error({ err: policyError, record: record.ref() }, 'the onFailure function threw: stopping the shard');
+      return 'stop-shard';
+    };
+    try {
+      const answer = policy(record, error, ctx);
+      return isThenable<unknown>(answer) ? Promise.resolve(answer).catch(threw) : answer;
+    } catch (policyError) {
+      return threw(policyError);
+    }
+  }
+
+  /** A valid decision; a missing sink or an unknown answer means stop-shard. */
+  #check(record: KinesisRecord, decision: unknown): FailureDecision {
+    if (decision === 'dead-letter' && !this.#o.deadLetter) {
+      this.#log.error({ record: record.ref() }, "onFailure chose 'dead-letter' but no deadLetter sink is configured: stopping the shard");
+      return 'stop-shard';
+    }
+    if (decision !== 'dead-letter' && decision !== 'skip' && decision !== 'stop-shard') {
+      this.#log.error({ record: record.ref(), decision }, 'onFailure returned an unknown decision: stopping the shard');
+      return 'stop-shard';
+    }
+    return decision;
+  }
+
+  #conclude(job: Job, error: unknown, shardId: string, signal: AbortSignal, records: KinesisRecord[], decisions: FailureDecision[]): JobResult | Promise<JobResult> {
+    if (decisions.includes('stop-shard')) {
+      this.#hooks.stopping?.();
+      return { stopped: error };
+    }
     const deadLettered = records.filter((_, i) => decisions[i] === 'dead-letter');
     for (const [i, record] of records.entries()) {
       if (decisions[i] === 'skip') {
         this.#log.error({ err: error, record: record.ref(), attempts: job.attempts }, 'handler failed; record SKIPPED by onFailure (the checkpoint passes it)');
-        this.#status?.count('skipped');
+        this.#hooks.count?.('skipped');
       }
     }
     if (deadLettered.length === 0) return SETTLED;
@@ -149,7 +200,9 @@ export class JobRunner {
       await sink.write(entries);
     } catch (error) {
       job.sinkAttempts++;
-      if (signal.aborted) return { stopped: error }; // the lease is gone: nothing more can be checkpointed
+      // The lease is gone (or the drain is over): nothing more can be checkpointed; the record stays
+      // unfinished and is delivered again from the checkpoint. Not a failure of the record.
+      if (signal.aborted) return ABANDONED;
       const delayMs = backoffDelay(job.sinkAttempts, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs);
       this.#log.error(
         { err: error, sink: sink.description, records: entries.length, first: job.first.ref(), attempt: job.sinkAttempts, delayMs },
@@ -163,7 +216,7 @@ export class JobRunner {
         'record dead-lettered',
       );
     }
-    this.#status?.count('deadLettered', entries.length);
+    this.#hooks.count?.('deadLettered', entries.length);
     job.pending = undefined;
     return SETTLED;
   }

@@ -136,13 +136,15 @@ export class KinesisRecord implements RecordRef {
   }
 
   /**
-   * The payload parsed as JSON. The type parameter is not checked at run time.
+   * The payload parsed as JSON (a leading UTF-8 byte-order mark is ignored). The type parameter is not
+   * checked at run time.
    * @throws {RecordDecodeError} naming the record when the payload is not JSON.
    */
   json<T = unknown>(): T {
     const text = this.text();
     try {
-      return JSON.parse(text) as T;
+      // A UTF-8 byte-order mark (decoded as U+FEFF) is not part of the JSON text; JSON.parse rejects it.
+      return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as T;
     } catch (err) {
       // No payload bytes in the message, nor V8's own message (it quotes the text) as the cause: this
       // message reaches error logs, status files and run summaries, and payloads may be personal data.

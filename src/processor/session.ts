@@ -144,7 +144,9 @@ export class ShardSession {
     try {
       await this.#dispatch(message, hold);
     } catch (err) {
-      this.#failProcessor(err as Error);
+      // A processor may find bad daemon input the decoder cannot (a re-delivered record): exit PROTOCOL.
+      if (err instanceof ProtocolError) this.#failProtocol(err);
+      else this.#failProcessor(err as Error);
       return;
     }
     this.#state = next;

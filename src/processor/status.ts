@@ -1,13 +1,20 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Record counts of a shard: processed, retries made, dead-lettered, skipped, failed under stop-shard. */
+/**
+ * Record counts of a shard: processed, retries made, dead-lettered, skipped, failed under stop-shard,
+ * and abandoned: left unfinished by our own abort, not failures (delivered again from the checkpoint).
+ */
 export interface ShardCounters {
   processed: number;
   retried: number;
   deadLettered: number;
   skipped: number;
   failed: number;
+  /** Records dropped or aborted because the lease was lost (queued, or running when it was). */
+  abandonedOnLeaseLoss?: number;
+  /** Records dropped or aborted because a shutdown drain timed out. */
+  abandonedOnDrainTimeout?: number;
   lastCheckpoint?: { sequenceNumber: string; subSequenceNumber: number };
 }
 
@@ -58,7 +65,7 @@ export class StatusReporter {
 
   /** Increments one counter without writing (written with the next update). */
   count(counter: Exclude<keyof ShardCounters, 'lastCheckpoint'>, n = 1): void {
-    this.#status[counter] += n;
+    this.#status[counter] = (this.#status[counter] ?? 0) + n;
   }
 
   write(): void {

@@ -12,6 +12,8 @@ export const ProtocolErrorCode = {
   LINE_TOO_LONG: 'KCLTS_ERR_PROTOCOL_LINE_TOO_LONG',
   /** A message arrived that the protocol does not allow in the session's current state. */
   UNEXPECTED_MESSAGE: 'KCLTS_ERR_PROTOCOL_UNEXPECTED_MESSAGE',
+  /** A record arrived at or before one already delivered to this process (a duplicate, or out of order). */
+  RECORD_OUT_OF_ORDER: 'KCLTS_ERR_PROTOCOL_RECORD_OUT_OF_ORDER',
 } as const;
 
 /** Bad input from the daemon side of the pipe. The session fails safe on it (see README, "Bad input"). */

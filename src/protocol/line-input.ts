@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import { Socket, type SocketConstructorOpts } from 'node:net';
+import { connect, Socket, type IpcNetConnectOpts, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { BlockPool, LineHold, type Block } from './block-pool.js';
 import { LineSplitter } from './line-splitter.js';
@@ -75,14 +75,22 @@ export class StreamLineInput implements LineInput {
 }
 
 /** net.Socket's `onread` option (node >= 12; missing from @types/node 20's constructor options). */
-interface SocketOptionsWithOnread extends SocketConstructorOpts {
+interface OnreadOption {
   onread: { buffer: () => Uint8Array; callback: (bytesRead: number, buf: Uint8Array) => boolean };
 }
+
+/**
+ * What a {@link PooledPipeInput} reads: a file descriptor (the daemon's pipe on stdin), or a Unix socket
+ * to connect to (the test kit's in-process FakeDaemon, so that its tests read through the pool too).
+ */
+export type PipeSource = number | { path: string };
 
 /** Options of {@link PooledPipeInput}: the longest accepted line, and the pool to read into (a new one by default). */
 export interface PooledInputOptions {
   maxLineBytes?: number;
   pool?: BlockPool;
+  /** Do not keep the process alive for this input (the test kit's socket; stdin must keep it alive). */
+  unref?: boolean;
 }
 
 /** Reads are asked for at least this much room; a block with less left is retired. */
@@ -95,7 +103,8 @@ const MIN_READ_BYTES = 16 * 1024;
  */
 export class PooledPipeInput implements LineInput {
   readonly pool: BlockPool;
-  readonly #fd: number;
+  readonly #source: PipeSource;
+  readonly #unref: boolean;
   readonly #splitter: LineSplitter;
   #block: Block | undefined;
   #offset = 0;
@@ -103,8 +112,9 @@ export class PooledPipeInput implements LineInput {
   #lineBlocks: Block[] = [];
   #socket: Socket | undefined;
 
-  constructor(fd: number, options: PooledInputOptions = {}) {
-    this.#fd = fd;
+  constructor(source: PipeSource, options: PooledInputOptions = {}) {
+    this.#source = source;
+    this.#unref = options.unref ?? false;
     this.pool = options.pool ?? new BlockPool();
     this.#splitter = new LineSplitter(options.maxLineBytes);
   }
@@ -129,35 +139,34 @@ export class PooledPipeInput implements LineInput {
       this.#lineBlocks = [current];
       events.line(segments, bytes, new LineHold(blocks));
     };
-    const options: SocketOptionsWithOnread = {
-      fd: this.#fd,
-      readable: true,
-      writable: false,
-      allowHalfOpen: true,
-      onread: {
-        buffer: () => this.#nextBuffer(),
-        callback: (n: number, buf: Uint8Array) => {
-          if (failed) return true;
-          const block = this.#block!;
-          const chunk = block.buf.subarray(this.#offset, this.#offset + n);
-          if (buf.buffer !== block.buf.buffer) throw new Error('pooled stdin: a read landed outside its block (internal error)');
-          this.#offset += n;
-          if (this.#lineBlocks[this.#lineBlocks.length - 1] !== block) {
-            block.retain();
-            this.#lineBlocks.push(block);
-          }
-          try {
-            this.#splitter.push(chunk, onLine);
-          } catch (err) {
-            failed = true;
-            events.invalid(err as Error);
-          }
-          return true;
-        },
+    const onread: OnreadOption['onread'] = {
+      buffer: () => this.#nextBuffer(),
+      callback: (n: number, buf: Uint8Array) => {
+        if (failed) return true;
+        const block = this.#block!;
+        const chunk = block.buf.subarray(this.#offset, this.#offset + n);
+        if (buf.buffer !== block.buf.buffer) throw new Error('pooled stdin: a read landed outside its block (internal error)');
+        this.#offset += n;
+        if (this.#lineBlocks[this.#lineBlocks.length - 1] !== block) {
+          block.retain();
+          this.#lineBlocks.push(block);
+        }
+        try {
+          this.#splitter.push(chunk, onLine);
+        } catch (err) {
+          failed = true;
+          events.invalid(err as Error);
+        }
+        return true;
       },
     };
-    const socket = new Socket(options);
+    const source = this.#source;
+    const socket =
+      typeof source === 'number'
+        ? new Socket({ fd: source, readable: true, writable: false, allowHalfOpen: true, onread } as SocketConstructorOpts & OnreadOption)
+        : connect({ path: source.path, allowHalfOpen: true, onread } as IpcNetConnectOpts & OnreadOption);
     this.#socket = socket;
+    if (this.#unref) socket.unref();
     const onLastLine = (segments: Buffer[], bytes: number): void => {
       const blocks = this.#lineBlocks;
       this.#lineBlocks = [];
@@ -168,7 +177,9 @@ export class PooledPipeInput implements LineInput {
   }
 
   stop(): void {
-    this.#socket?.pause();
+    // stdin is left to the process's exit; a socket this input connected itself is closed.
+    if (typeof this.#source === 'number') this.#socket?.pause();
+    else this.#socket?.destroy();
   }
 
   /** Where the next read lands: the rest of the current block, or a fresh block. */

@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { comparePositions, type Position } from '../checkpoint/index.js';
-import type { ActionName, WireRecord } from '../protocol/index.js';
+import { PooledPipeInput, type ActionName, type LineInput, type WireRecord } from '../protocol/index.js';
 import {
   HandlerProcessor,
   resolveHandlerOptions,
@@ -51,7 +55,34 @@ export interface FakeDaemonOptions {
 }
 
 /** Options of {@link FakeDaemon.inProcess}. */
-export interface InProcessOptions extends FakeDaemonOptions, Partial<Omit<SessionOptions, 'processor' | 'input' | 'output'>> {}
+export interface InProcessOptions extends FakeDaemonOptions, Partial<Omit<SessionOptions, 'processor' | 'input' | 'output'>> {
+  /**
+   * With `run()`'s handler options: read the daemon's lines as `run()` does from a real pipe, through
+   * a Unix socket into pooled blocks whose use counts in the backpressure (`false`: a plain stream).
+   * @default true
+   */
+  pooledStdin?: boolean;
+}
+
+/**
+ * A Unix socket carrying `from` to a pooled input in this process: the per-key runtime then reads
+ * exactly as it does from the daemon's pipe. The socket file is removed once connected.
+ */
+function pooledSocketInput(from: Readable, maxLineBytes: number | undefined): PooledPipeInput {
+  const dir = mkdtempSync(join(tmpdir(), 'kcl-ts-fake-daemon-'));
+  const path = join(dir, 'stdin.sock');
+  const server = createServer((socket) => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+    socket.on('error', () => undefined); // the processor stopped reading (a fail-safe stop): nothing to do
+    socket.unref();
+    from.pipe(socket);
+  });
+  server.listen(path); // binds at once: the input may connect right away
+  server.unref();
+  // Like a stream, the socket must not keep a test process alive (a test need not close its daemon).
+  return new PooledPipeInput({ path }, { maxLineBytes, unref: true });
+}
 
 /** Options of {@link FakeDaemon.spawn}. */
 export interface SpawnOptions extends FakeDaemonOptions {
@@ -86,7 +117,11 @@ export class FakeDaemon {
   readonly #errorsToInject: string[] = [];
   #lastDelivered: WireRecord | undefined;
   #lastCheckpoint: Position | undefined;
+  /** The numeric position given to initialize, if any: the largest permitted checkpoint before any record. */
+  #initialPosition: Position | undefined;
   #shardEnded = false;
+  /** Set once a checkpoint was answered with ShutdownException: the lease is gone, later ones get it too. */
+  #leaseGone = false;
   /** True while a shardEnded (or legacy TERMINATE) is being handled: a null checkpoint means SHARD_END. */
   #atShardEnd = false;
 
@@ -99,14 +134,22 @@ export class FakeDaemon {
 
   /**
    * Drives a processor in this process through a real {@link ShardSession}: a low-level
-   * `RecordProcessor`, or the options of `run({ handle | handleBatch, ... })`.
+   * `RecordProcessor`, or the options of `run({ handle | handleBatch, ... })` (read through pooled
+   * stdin as `run()` does, unless `pooledStdin: false`).
    */
   static inProcess(processor: RecordProcessor | HandlerOptions, options: InProcessOptions = {}): FakeDaemon & { outcome: Promise<SessionOutcome> } {
     const input = new PassThrough();
     const output = new PassThrough();
     const logger: Logger = options.logger ?? pino({ level: 'silent' });
-    if (!('processRecords' in processor)) processor = new HandlerProcessor(resolveHandlerOptions(processor), logger);
-    const session = new ShardSession({ ...options, logger, processor: processor as RecordProcessor, input, output });
+    let lineInput: Readable | LineInput = input;
+    if (!('processRecords' in processor)) {
+      const resolved = resolveHandlerOptions(processor);
+      const pooled = options.pooledStdin === false ? undefined : pooledSocketInput(input, options.maxLineBytes);
+      processor = new HandlerProcessor(resolved, logger, process.env, undefined, pooled?.pool);
+      if (pooled) lineInput = pooled;
+    }
+    const { pooledStdin: _, ...sessionOptions } = options;
+    const session = new ShardSession({ ...sessionOptions, logger, processor: processor as RecordProcessor, input: lineInput, output });
     const outcome = session.start();
     const exited = outcome.then((o) => {
       output.end();
@@ -130,13 +173,21 @@ export class FakeDaemon {
     return Object.assign(daemon, { child });
   }
 
-  /** Makes the next `times` checkpoint requests fail with the daemon error `errorName` (e.g. `ThrottlingException`). */
+  /**
+   * Makes the next `times` checkpoint requests fail with the daemon error `errorName` (e.g.
+   * `ThrottlingException`). `ShutdownException` means the lease is gone: like the daemon, every later
+   * checkpoint gets it too.
+   */
   failCheckpoints(errorName: string, times = 1): void {
     for (let i = 0; i < times; i++) this.#errorsToInject.push(errorName);
   }
 
-  /** Sends initialize and waits for its status. */
+  /**
+   * Sends initialize and waits for its status. A numeric `sequenceNumber` is where the lease's
+   * checkpoint stands: like the daemon, later checkpoints below it are refused (IllegalArgumentException).
+   */
   initialize(shardId = 'shardId-000000000000', sequenceNumber = 'TRIM_HORIZON', subSequenceNumber = 0): Promise<void> {
+    if (/^\d+$/.test(sequenceNumber)) this.#lastCheckpoint = this.#initialPosition = { sequenceNumber, subSequenceNumber };
     return this.#exchange(JSON.stringify({ action: 'initialize', shardId, sequenceNumber, subSequenceNumber }), 'initialize');
   }
 
@@ -189,12 +240,15 @@ export class FakeDaemon {
   /** Closes the processor's stdin, as the daemon does after leaseLost/shardEnded; resolves with its exit code. */
   close(): Promise<number | null> {
     this.#toChild.end();
-    return this.#exited;
+    return this.exited();
   }
 
   /** Resolves with the exit code when the processor ends on its own. */
   exited(): Promise<number | null> {
-    return this.#exited;
+    // The in-process pooled input's socket does not keep the process alive: waiting for the exit does
+    // (for at most the reply timeout).
+    const keepAlive = setTimeout(() => undefined, this.#timeoutMs);
+    return this.#exited.finally(() => clearTimeout(keepAlive));
   }
 
   /** Sends a line (a string without newline, or bytes ending with one) and waits for the status. */
@@ -228,7 +282,8 @@ export class FakeDaemon {
   #answerCheckpoint(message: { sequenceNumber?: unknown; subSequenceNumber?: unknown }, during: ActionName): void {
     const sequenceNumber = typeof message.sequenceNumber === 'string' ? message.sequenceNumber : null;
     const subSequenceNumber = typeof message.subSequenceNumber === 'number' ? message.subSequenceNumber : null;
-    const error = this.#errorsToInject.shift() ?? this.#validate(sequenceNumber, subSequenceNumber, during);
+    const error = this.#leaseGone ? 'ShutdownException' : (this.#errorsToInject.shift() ?? this.#validate(sequenceNumber, subSequenceNumber, during));
+    if (error === 'ShutdownException') this.#leaseGone = true;
     this.checkpointRequests.push({ sequenceNumber, subSequenceNumber, during, error });
     if (error === null) {
       const shardEnd = sequenceNumber === null && this.#atShardEnd;
@@ -240,7 +295,10 @@ export class FakeDaemon {
     this.#toChild.write(`${JSON.stringify({ action: 'checkpoint', sequenceNumber, subSequenceNumber, error })}\n`);
   }
 
-  /** The daemon's own checks: a checkpoint must lie between the last checkpoint and the last record delivered. */
+  /**
+   * The daemon's own checks: a checkpoint must lie between the last checkpoint (at first the position
+   * given to initialize) and the last record delivered.
+   */
   #validate(sequenceNumber: string | null, subSequenceNumber: number | null, during: ActionName): string | null {
     if (during === 'initialize' || during === 'leaseLost' || this.#shardEnded) return 'InvalidStateException';
     if (during === 'shutdown' && !this.#atShardEnd) return 'InvalidStateException';
@@ -248,7 +306,8 @@ export class FakeDaemon {
     if (!/^\d+$/.test(sequenceNumber)) return 'IllegalArgumentException';
     const at = { sequenceNumber, subSequenceNumber };
     if (this.#lastCheckpoint && comparePositions(at, this.#lastCheckpoint) < 0) return 'IllegalArgumentException';
-    if (!this.#lastDelivered || comparePositions(at, this.#lastDelivered) > 0) return 'IllegalArgumentException';
+    const upper = this.#lastDelivered ?? this.#initialPosition;
+    if (!upper || comparePositions(at, upper) > 0) return 'IllegalArgumentException';
     return null;
   }
 }
