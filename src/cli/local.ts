@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliIO } from '../launcher/io.js';
+import { parseDuration } from '../launcher/summary.js';
 import { runLocal } from '../local/stack.js';
 
 function int(name: string, min: number) {
@@ -10,14 +11,24 @@ function int(name: string, min: number) {
   };
 }
 
+function duration(name: string) {
+  return (value: string): number => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`${name} must be a duration such as 90s, 5m or 1500ms, got \`${value}\``);
+    return ms;
+  };
+}
+
 interface LocalFlags {
-  kinesisPort: number;
-  dynamodbPort: number;
-  stream: string;
+  properties?: string;
+  kinesisPort?: number;
+  dynamodbPort?: number;
+  stream?: string;
   shards: number;
   consumer?: string;
   rate: number;
   records?: number;
+  timeout?: number;
   workDir?: string;
   java?: string;
 }
@@ -26,18 +37,21 @@ interface LocalFlags {
 export function localCommand(io: CliIO, setExit: (code: number) => void): Command {
   return new Command('local')
     .description('run kinesis-local + DynamoDB Local + the real daemon with a demo consumer and producer (Ctrl-C stops all)')
-    .option('--kinesis-port <port>', 'Kinesis emulator port', int('--kinesis-port', 1), 4568)
-    .option('--dynamodb-port <port>', 'DynamoDB Local port', int('--dynamodb-port', 1), 8000)
-    .option('--stream <name>', 'stream to create', 'kcl-ts-demo')
+    .option('-p, --properties <file>', 'run your app: stream, application (tables), consumer and emulator ports from this daemon .properties file (kcl-ts init --local writes one)')
+    .option('--kinesis-port <port>', 'Kinesis emulator port (default: 4568)', int('--kinesis-port', 1))
+    .option('--dynamodb-port <port>', 'DynamoDB Local port (default: 8000)', int('--dynamodb-port', 1))
+    .option('--stream <name>', 'stream to create (default: kcl-ts-demo)')
     .option('--shards <n>', 'shards of the stream', int('--shards', 1), 2)
     .option('--consumer <file>', 'run this consumer script instead of the demo consumer')
     .option('--rate <n>', 'demo records per second', int('--rate', 1), 20)
-    .option('--records <n>', 'put this many records, wait until all are processed, then stop', int('--records', 1))
+    .option('--records <n>', 'put this many records, stop once the lease checkpoints cover all of them (exit 0)', int('--records', 1))
+    .option('--timeout <duration>', 'with --records: fail (exit 124) if they are not all checkpointed this long after the daemon started (default: 3m)', duration('--timeout'))
     .option('--work-dir <dir>', 'folder for logs and the generated properties (default: a new temporary folder)')
     .option('--java <path>', 'java executable')
     .action(async (f: LocalFlags) => {
       setExit(
         await runLocal({
+          properties: f.properties,
           kinesisPort: f.kinesisPort,
           dynamodbPort: f.dynamodbPort,
           stream: f.stream,
@@ -45,6 +59,7 @@ export function localCommand(io: CliIO, setExit: (code: number) => void): Comman
           consumer: f.consumer,
           rate: f.rate,
           records: f.records,
+          timeoutMs: f.timeout,
           workDir: f.workDir,
           java: f.java,
           io,
