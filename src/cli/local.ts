@@ -36,10 +36,10 @@ interface LocalFlags {
 /** `kcl-ts local`: the local stack without Docker. */
 export function localCommand(io: CliIO, setExit: (code: number) => void): Command {
   return new Command('local')
-    .description('run kinesis-local + DynamoDB Local + the real daemon with a demo consumer and producer (Ctrl-C stops all)')
+    .description('run kinesis-local + dynalite + the real daemon with a demo consumer and producer (Ctrl-C stops all)')
     .option('-p, --properties <file>', 'run your app: stream, application (tables), consumer and emulator ports from this daemon .properties file (kcl-ts init --local writes one)')
     .option('--kinesis-port <port>', 'Kinesis emulator port (default: 4568)', int('--kinesis-port', 1))
-    .option('--dynamodb-port <port>', 'DynamoDB Local port (default: 8000)', int('--dynamodb-port', 1))
+    .option('--dynamodb-port <port>', 'DynamoDB emulator (dynalite) port (default: 8000)', int('--dynamodb-port', 1))
     .option('--stream <name>', 'stream to create (default: kcl-ts-demo)')
     .option('--shards <n>', 'shards of the stream', int('--shards', 1), 2)
     .option('--consumer <file>', 'run this consumer script instead of the demo consumer')

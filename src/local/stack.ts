@@ -7,7 +7,7 @@ import { ensureJars } from '../launcher/jars.js';
 import { findJava } from '../launcher/java.js';
 import { packageRoot } from '../launcher/package-root.js';
 import { readLocalApp } from './app-properties.js';
-import { startDynamoDb, startKinesis } from './emulators.js';
+import { startDynalite, startKinesis } from './emulators.js';
 import { createLeaseTable } from './lease-table.js';
 import { listShards } from './kinesis.js';
 import type { ServiceProcess } from './process.js';
@@ -81,7 +81,7 @@ const flagOf = (key: 'consumer' | 'stream' | 'kinesisPort' | 'dynamodbPort'): st
   ({ consumer: '--consumer', stream: '--stream', kinesisPort: '--kinesis-port', dynamodbPort: '--dynamodb-port' })[key];
 
 /**
- * `kcl-ts local`: kinesis-local + DynamoDB Local + the real MultiLangDaemon running the demo consumer
+ * `kcl-ts local`: kinesis-local + dynalite + the real MultiLangDaemon running the demo consumer
  * (or yours), fed by a demo producer; shows records flowing; Ctrl-C shuts everything down cleanly.
  * Resolves with the exit code.
  */
@@ -106,14 +106,13 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
   try {
     const java = findJava(opts.java, env, io.cwd);
     await ensureJars('kcl-multilang', { env, log: (l) => warn(io, l) });
-    const ddbJars = await ensureJars('dynamodb-local', { env, log: (l) => warn(io, l) });
     say(io, `kcl-ts local: work folder ${work}`);
     const kinesis = await startKinesis({ port: fromFile?.kinesisPort ?? opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
     started.push(kinesis.process);
     say(io, `  Kinesis emulator (kinesis-local) on ${kinesis.endpoint}, stream ${stream} ACTIVE`);
-    const dynamo = await startDynamoDb({ port: fromFile?.dynamodbPort ?? opts.dynamodbPort, java: java.path, classpath: ddbJars.classpath, env, logFile: join(work, 'dynamodb.log') });
+    const dynamo = await startDynalite({ port: fromFile?.dynamodbPort ?? opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
     started.push(dynamo.process);
-    say(io, `  DynamoDB Local on ${dynamo.endpoint}`);
+    say(io, `  DynamoDB emulator (dynalite) on ${dynamo.endpoint}`);
     const shardIds = (await listShards(kinesis.endpoint, stream)).map((s) => s.ShardId);
     await createLeaseTable(dynamo.endpoint, app, shardIds);
     let propertiesFile: string;
