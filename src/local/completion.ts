@@ -58,6 +58,12 @@ export class CheckpointCompletion {
     });
   }
 
+  /** Records put into `shardId` at or after `sequence` (those a shard stopped at `sequence` never checkpoints). */
+  fromSequence(shardId: string, sequence: string): number {
+    const list = this.#byShard.get(shardId) ?? [];
+    return list.length - lowerBound(list, sequence);
+  }
+
   /** Records covered by the checkpoints of `leases`. */
   checkpointed(leases: readonly Lease[]): number {
     return this.shards(leases).reduce((n, s) => n + s.checkpointed, 0);
@@ -69,6 +75,18 @@ function covered(list: readonly string[], checkpoint: string | undefined): numbe
   if (checkpoint === 'SHARD_END') return list.length;
   if (checkpoint === undefined || !/^\d+$/.test(checkpoint)) return 0;
   return upperBound(list, checkpoint);
+}
+
+/** The number of entries of the sorted `list` that are < `sequence`. */
+function lowerBound(list: readonly string[], sequence: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareDecimal(list[mid]!, sequence) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The number of entries of the sorted `list` that are <= `sequence`. */

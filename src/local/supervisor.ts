@@ -184,10 +184,11 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
         say(io, `${done}: shutting down`);
         stopDaemon();
       } else if (statuses.some((s) => s.stoppedOnFailure)) {
-        const stopped = statuses.filter((s) => s.stoppedOnFailure).map((s) => s.shardId);
+        const stopped = statuses.filter((s) => s.stoppedOnFailure);
+        const lost = stopped.reduce((n, s) => n + (s.failure ? completion.fromSequence(s.shardId, s.failure.sequenceNumber) : 0), 0);
         failure = {
           code: EXIT_SHARD_FAILED,
-          reason: `${stopped.join(', ')} stopped on a failed record, so ${o.records - checkpointed()} of ${o.records} records can never be checkpointed`,
+          reason: `${stopped.map((s) => s.shardId).join(', ')} stopped on a failed record, so ${lost} of ${o.records} records (from the failed one on) can never be checkpointed`,
         };
         say(io, `${failure.reason}: shutting down`);
         await producer?.stop();

@@ -15,6 +15,9 @@ test('a record counts once its shard checkpoint is at or after it; sentinels oth
   assert.equal(c.checkpointed([lease('s0', '110'), lease('s1', '104')]), 2, 'a checkpoint at a record covers it, not the next');
   assert.equal(c.checkpointed([lease('s0', '119'), lease('s1', '130')]), 4);
   assert.equal(c.checkpointed([lease('s0', 'SHARD_END'), lease('s1', '999')]), 5);
+  assert.equal(c.fromSequence('s0', '110'), 2, 'a shard stopped at 110 never checkpoints 110 and 120');
+  assert.equal(c.fromSequence('s0', '111'), 1);
+  assert.equal(c.fromSequence('s9', '1'), 0);
   assert.deepEqual(c.shards([lease('s0', '110'), lease('s2', 'TRIM_HORIZON')]), [
     { shardId: 's0', put: 3, checkpointed: 2, checkpoint: '110' },
     { shardId: 's1', put: 2, checkpointed: 0, checkpoint: undefined },
