@@ -4,19 +4,13 @@
  * for `--local` one command that runs the app of the generated properties on the local stack (its stream,
  * its tables, fake credentials). test/e2e/init-steps.test.ts runs them.
  */
-import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { packageRoot } from './package-root.js';
 
 /**
  * The fake credentials of the local stack (the same as `LOCAL_AWS_ENV` in src/local/stack.ts, which the
  * launcher may not import; a test keeps them equal).
  */
 export const LOCAL_CREDENTIALS_EXPORT = 'export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true';
-
-/** The npm packages `kcl-ts local` starts as emulators. */
-export const EMULATOR_PACKAGES = ['kinesis-local', 'dynalite'] as const;
 
 /** What the next steps depend on. */
 export interface NextStepsInput {
@@ -32,31 +26,21 @@ export interface NextStepsInput {
   records?: number;
 }
 
-function resolvesFrom(from: string, name: string): string | undefined {
+function resolves(from: string, name: string): boolean {
   try {
-    return createRequire(from).resolve(`${name}/package.json`);
+    createRequire(from).resolve(`${name}/package.json`);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
 /**
- * Packages to install before the steps work: `kcl-ts` when the consumer cannot import it, and with
- * `local` the emulators when the kcl-ts it will use cannot load them.
+ * Packages to install before the steps work: `kcl-ts` when the consumer cannot import it. (The emulators
+ * need no step: `kcl-ts local` installs its pinned set into the kcl-ts cache on first use.)
  */
-export function missingPackages(consumer: string, local: boolean): string[] {
-  const kclTs = resolvesFrom(consumer, 'kcl-ts');
-  const missing = kclTs ? [] : ['kcl-ts'];
-  if (!local) return missing;
-  // Resolve as the installed kcl-ts will (from its real path); without one, as a fresh install of this
-  // version would: only its own dependencies come along.
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-  const bundled = (name: string) => Boolean(pkg.dependencies?.[name] ?? pkg.optionalDependencies?.[name]);
-  for (const name of EMULATOR_PACKAGES) {
-    const present = kclTs ? resolvesFrom(realpathSync(kclTs), name) !== undefined : bundled(name);
-    if (!present) missing.push(name);
-  }
-  return missing;
+export function missingPackages(consumer: string): string[] {
+  return resolves(consumer, 'kcl-ts') ? [] : ['kcl-ts'];
 }
 
 /** The lines after `next:` (commands indented by two spaces, with `#` comments a shell ignores). */

@@ -70,7 +70,7 @@ function propertiesText(opts: InitOptions, consumer: string, region: string): st
   if (opts.local) {
     entries.push(
       ['kinesis-local (any credentials work, e.g. AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x)', 'kinesisEndpoint', 'http://127.0.0.1:4568'],
-      ['the DynamoDB emulator (kcl-ts local starts dynalite here), for the lease tables', 'dynamoDBEndpoint', 'http://127.0.0.1:8000'],
+      ['dynalite, for the KCL tables (`kcl-ts local -p` or `kcl-ts tables create` makes them)', 'dynamoDBEndpoint', 'http://127.0.0.1:8000'],
       ['no CloudWatch locally', 'metricsLevel', 'NONE'],
       ['KCL 3 otherwise probes the EC2 instance metadata service', 'disableWorkerMetrics', 'true'],
       ['poll GetRecords (FANOUT also works locally; on AWS it costs extra)', 'retrievalMode', 'POLLING'],
@@ -121,7 +121,7 @@ export function runInit(opts: InitOptions, io: CliIO): number {
   };
   say(io, `created ${shown(consumer)}`);
   say(io, `created ${shown(properties)}`);
-  const missing = missingPackages(consumer, opts.local ?? false);
+  const missing = missingPackages(consumer);
   if (missing.includes('kcl-ts')) say(io, `kcl-ts is not installed where consumer.mjs can import it (${dir} or a parent folder): the first step installs it`);
   const rel = relative(io.cwd, dir);
   const inside = !rel.startsWith('..') && !isAbsolute(rel);

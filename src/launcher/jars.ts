@@ -7,8 +7,8 @@ import { LauncherError, LauncherErrorCode } from './errors.js';
 import { packageRoot } from './package-root.js';
 
 /** The Java components kcl-ts pins (one folder under maven/ each: pom.xml and jars.lock.json). */
-export type JarSet = 'kcl-multilang' | 'dynamodb-local' | 'elasticmq';
-export const JAR_SETS: readonly JarSet[] = ['kcl-multilang', 'dynamodb-local', 'elasticmq'];
+export type JarSet = 'kcl-multilang' | 'elasticmq';
+export const JAR_SETS: readonly JarSet[] = ['kcl-multilang', 'elasticmq'];
 
 /** One file of a jar set, as recorded in jars.lock.json. */
 export interface LockedFile {

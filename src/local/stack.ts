@@ -7,8 +7,10 @@ import { ensureJars } from '../launcher/jars.js';
 import { findJava } from '../launcher/java.js';
 import { packageRoot } from '../launcher/package-root.js';
 import { readLocalApp } from './app-properties.js';
+import { ensureEmulators } from './emulator-packages.js';
 import { startDynalite, startKinesis } from './emulators.js';
 import { createLeaseTable } from './lease-table.js';
+import { whenFirstRecord } from './first-record.js';
 import { listShards } from './kinesis.js';
 import type { ServiceProcess } from './process.js';
 import { superviseLocalRun } from './supervisor.js';
@@ -103,16 +105,19 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
   const work = opts.workDir ? resolve(io.cwd, opts.workDir) : mkdtempSync(join(tmpdir(), 'kcl-ts-local-'));
   mkdirSync(work, { recursive: true });
   const started: ServiceProcess[] = [];
+  let stopFirstRecord: (() => void) | undefined;
   try {
     const java = findJava(opts.java, env, io.cwd);
     await ensureJars('kcl-multilang', { env, log: (l) => warn(io, l) });
+    const packages = await ensureEmulators({ env, cwd: io.cwd, log: (l) => warn(io, l) });
     say(io, `kcl-ts local: work folder ${work}`);
-    const kinesis = await startKinesis({ port: fromFile?.kinesisPort ?? opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
+    const kinesis = await startKinesis({ packageDir: packages['kinesis-local'], port: fromFile?.kinesisPort ?? opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
     started.push(kinesis.process);
     say(io, `  Kinesis emulator (kinesis-local) on ${kinesis.endpoint}, stream ${stream} ACTIVE`);
-    const dynamo = await startDynalite({ port: fromFile?.dynamodbPort ?? opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
+    const dynamo = await startDynalite({ packageDir: packages.dynalite, port: fromFile?.dynamodbPort ?? opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
     started.push(dynamo.process);
     say(io, `  DynamoDB emulator (dynalite) on ${dynamo.endpoint}`);
+    const emulatorsUp = Date.now();
     const shardIds = (await listShards(kinesis.endpoint, stream)).map((s) => s.ShardId);
     await createLeaseTable(dynamo.endpoint, app, shardIds);
     let propertiesFile: string;
@@ -128,9 +133,20 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
     const consumerLog = env.KCL_TS_LOG_DEST ?? join(work, 'consumer.log');
     say(io, `  consumer logs: ${consumerLog}, daemon log: ${join(work, 'daemon.log')}  (Ctrl-C stops everything cleanly)`);
 
+    // Startup time, shown once in the status line: emulators up → first record processed (goal: < 15 s).
+    // Only the demo consumer writes the file it watches.
+    const demo = !fromFile && !opts.consumer;
+    const processedFile = join(work, 'processed.jsonl');
+    let firstRecord: string | undefined;
+    if (demo) {
+      // A reused --work-dir must not count an earlier run's records.
+      writeFileSync(processedFile, '');
+      stopFirstRecord = whenFirstRecord(processedFile, emulatorsUp, (ms) => (firstRecord = `first record ${(ms / 1000).toFixed(1)} s after the emulators were up`));
+    }
     return await superviseLocalRun({
       io,
-      env: { ...env, KCL_TS_LOG_DEST: consumerLog },
+      env: { ...env, KCL_TS_LOG_DEST: consumerLog, ...(demo ? { KCL_TS_DEMO_OUT: processedFile } : {}) },
+      firstRecord: () => firstRecord,
       propertiesFile,
       java: java.path,
       kinesisEndpoint: kinesis.endpoint,
@@ -145,6 +161,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       consumerLog,
     });
   } finally {
+    stopFirstRecord?.();
     await Promise.all(started.map((p) => p.stop()));
     if (started.length > 0) say(io, 'emulators stopped');
   }

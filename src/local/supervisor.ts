@@ -66,6 +66,8 @@ export interface SuperviseOptions {
   /** Where stop signals arrive. @default process */
   signals?: Pick<NodeJS.Process, 'on' | 'off'>;
   spawn?: SpawnLike;
+  /** A note the status line shows once when it returns one (how long until the first record). */
+  firstRecord?: () => string | undefined;
   /** How often the status line is printed. @default 2000 */
   statusIntervalMs?: number;
 }
@@ -162,10 +164,13 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
   let lastLine = '';
   let lastLineAt = 0;
   /** The status line when it changed, else every 10 s as a sign of life. */
+  let firstShown = false;
   const statusLine = () => {
     const line = formatStatusLine(view());
-    if (line === lastLine && Date.now() - lastLineAt < 10_000) return;
-    say(io, line);
+    const first = firstShown ? undefined : o.firstRecord?.();
+    if (line === lastLine && !first && Date.now() - lastLineAt < 10_000) return;
+    firstShown ||= first !== undefined;
+    say(io, first ? `${line} · ${first}` : line);
     lastLine = line;
     lastLineAt = Date.now();
   };

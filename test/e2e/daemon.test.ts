@@ -1,5 +1,5 @@
 // End to end on the real MultiLangDaemon (KCL 3.1.3 from Maven Central), started by the real `kcl-ts run`
-// launcher, against kinesis-local and DynamoDB Local. The tests of this file share the emulators and run
+// launcher, against kinesis-local and dynalite. The tests of this file share the emulators and run
 // in order; each app has its own stream and lease table.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,7 +160,7 @@ test('the README first command: `kcl-ts local --records 100` brings up the stack
   const { join } = await import('node:path');
   const { repoRoot } = await import('./stack.js');
   const port = () => String(20_000 + Math.floor(Math.random() * 20_000));
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kcl-ts.js'), 'local', '--records', '100', '--rate', '50', '--kinesis-port', port(), '--dynamodb-port', port()], {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kcl-ts.js'), 'local', '--records', '100', '--rate', '50', '--kinesis-port', port(), '--dynamodb-port', port(), '--work-dir', join(emu.work, 'local')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -141,8 +141,8 @@ test('init --local prints steps that work as typed: npx, an install line for wha
     assert.equal(runInit({ dir: 'svc', name: 'orders-app', stream: 'orders', local: true }, io), 0);
     const p = 'svc/orders-app.properties';
     assert.deepEqual(steps(io.out()), [
-      // kcl-ts is not installed here, and this kcl-ts has the emulators only as dev dependencies
-      '  npm install kcl-ts kinesis-local dynalite',
+      // kcl-ts is not installed here (kcl-ts local installs the emulators itself on first use)
+      '  npm install kcl-ts',
       `  npx kcl-ts validate -p ${p}`,
       `  npx kcl-ts local -p ${p} --records 100   # emulators + stream orders + tables + your consumer; puts 100 records, stops once all are checkpointed`,
       `  npx kcl-ts local -p ${p}   # the same, producing until Ctrl-C`,
@@ -156,7 +156,7 @@ test('init --local prints steps that work as typed: npx, an install line for wha
   }
 });
 
-test('init prints no install line when kcl-ts (and, for --local, the emulators it loads) are installed; --dir outside the current folder installs there', () => {
+test('init prints no install line when kcl-ts is installed; --dir outside the current folder installs there', () => {
   const cwd = tempDir('kcl-ts-init-');
   const elsewhere = tempDir('kcl-ts-init-');
   try {
