@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LauncherError, LauncherErrorCode } from '../launcher/errors.js';
 import { say, warn, type CliIO } from '../launcher/io.js';
@@ -106,20 +106,41 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
   mkdirSync(work, { recursive: true });
   const started: ServiceProcess[] = [];
   let stopFirstRecord: (() => void) | undefined;
+  // Until the supervisor takes over, a stop signal ends the start-up after the step under way: the
+  // emulators run in process groups of their own, so without this a Ctrl-C here would leave them running.
+  let interrupted: NodeJS.Signals | undefined;
+  let stopping = false;
+  const onEarlySignal = (signal: NodeJS.Signals) => {
+    if (!interrupted) say(io, stopping ? `${signal}: already stopping the emulators` : `${signal}: stopping once the current start-up step is done`);
+    interrupted = signal;
+  };
+  let listening = false;
+  const earlySignals = (on: boolean) => {
+    if (on === listening) return;
+    listening = on;
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) (on ? process.on(s, onEarlySignal) : process.off(s, onEarlySignal));
+  };
+  earlySignals(true);
+  /** The exit code of a start-up stopped by a signal (128 + its number). */
+  const stoppedEarly = () => 128 + constants.signals[interrupted ?? 'SIGTERM'];
   try {
     const java = findJava(opts.java, env, io.cwd);
     await ensureJars('kcl-multilang', { env, log: (l) => warn(io, l) });
     const packages = await ensureEmulators({ env, cwd: io.cwd, log: (l) => warn(io, l) });
+    if (interrupted) return stoppedEarly();
     say(io, `kcl-ts local: work folder ${work}`);
     const kinesis = await startKinesis({ packageDir: packages['kinesis-local'], port: fromFile?.kinesisPort ?? opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
     started.push(kinesis.process);
     say(io, `  Kinesis emulator (kinesis-local) on ${kinesis.endpoint}, stream ${stream} ACTIVE`);
+    if (interrupted) return stoppedEarly();
     const dynamo = await startDynalite({ packageDir: packages.dynalite, port: fromFile?.dynamodbPort ?? opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
     started.push(dynamo.process);
     say(io, `  DynamoDB emulator (dynalite) on ${dynamo.endpoint}`);
+    if (interrupted) return stoppedEarly();
     const emulatorsUp = Date.now();
     const shardIds = (await listShards(kinesis.endpoint, stream)).map((s) => s.ShardId);
     await createLeaseTable(dynamo.endpoint, app, shardIds);
+    if (interrupted) return stoppedEarly();
     let propertiesFile: string;
     if (fromFile) {
       propertiesFile = fromFile.file;
@@ -143,6 +164,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       writeFileSync(processedFile, '');
       stopFirstRecord = whenFirstRecord(processedFile, emulatorsUp, (ms) => (firstRecord = `first record ${(ms / 1000).toFixed(1)} s after the emulators were up`));
     }
+    earlySignals(false); // the supervisor handles them from here (it registers its own at once)
     return await superviseLocalRun({
       io,
       env: { ...env, KCL_TS_LOG_DEST: consumerLog, ...(demo ? { KCL_TS_DEMO_OUT: processedFile } : {}) },
@@ -161,8 +183,11 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       consumerLog,
     });
   } finally {
+    stopping = true;
+    earlySignals(true); // a Ctrl-C now must not end kcl-ts before the emulators are stopped
     stopFirstRecord?.();
     await Promise.all(started.map((p) => p.stop()));
     if (started.length > 0) say(io, 'emulators stopped');
+    earlySignals(false);
   }
 }

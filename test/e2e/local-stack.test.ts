@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertPortFree } from '../../src/local/process.js';
 import { fixture, tempDir } from '../helpers.js';
 import { repoRoot } from './stack.js';
 
@@ -57,4 +58,36 @@ test('records that are never checkpointed end a --records run at --timeout with 
   assert.equal(code, 124, out.slice(-3000));
   assert.match(out, /\nkcl-ts local: FAILED: timed out after 25 s with \d+ of 40 records checkpointed \(shardId-\d+: \d+ of \d+ at [^)]+\)\n/);
   assert.match(out, /\nemulators stopped\n$/);
+});
+
+test('Ctrl-C while the stack starts stops it after the current step: the emulators do not outlive it (exit 130)', async () => {
+  const work = tempDir('kcl-ts-e2e-local-');
+  const [kinesisPort, dynamodbPort] = [port(), port()];
+  try {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kcl-ts.js'), 'local', '--kinesis-port', kinesisPort, '--dynamodb-port', dynamodbPort, '--work-dir', work], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) => {
+      const onData = (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('Kinesis emulator (kinesis-local) on')) {
+          child.stdout.off('data', onData);
+          child.stdout.on('data', (more: Buffer) => (out += more.toString()));
+          child.kill('SIGINT'); // dynalite is starting now
+          resolve();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    });
+    const code = await exited;
+    assert.equal(code, 130, out);
+    assert.match(out, /SIGINT: stopping once the current start-up step is done\n(.|\n)*emulators stopped\n$/);
+    assert.doesNotMatch(out, /kcl-ts: starting/, 'the daemon never started');
+    for (const p of [kinesisPort, dynamodbPort]) await assertPortFree(Number(p), 'emulator', 'x');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });
