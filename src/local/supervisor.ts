@@ -82,16 +82,20 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
   let producer: Producer | undefined;
 
   const daemonLog = createWriteStream(join(o.work, 'daemon.log'), { flags: 'a' });
+  daemonLog.on('error', (err) => warn(io, `kcl-ts local: cannot write ${join(o.work, 'daemon.log')}: ${err.message}`));
   const filter = new DaemonLogFilter(
     (line) => warn(io, line),
     (line) => daemonLog.write(`${line}\n`),
   );
   // The JVM's output is piped through the filter; its environment names the shard status folder.
+  // `outputDone` resolves when its pipes closed (they can deliver data after its exit event).
+  let outputDone: Promise<void> = Promise.resolve();
   const spawnDaemon = ((command: string, args: readonly string[], options: SpawnOptions) => {
     statusDir = options.env?.KCL_TS_STATUS_DIR;
     const child = (o.spawn ?? nodeSpawn)(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (c: Buffer) => filter.write(c));
     child.stderr?.on('data', (c: Buffer) => filter.write(c));
+    outputDone = new Promise((resolve) => child.on('close', () => resolve()));
     return child;
   }) as SpawnLike;
 
@@ -151,6 +155,7 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
     const now = Date.now();
     if (now - lastSignal < SAME_SIGNAL_MS) return;
     lastSignal = now;
+    if (phase === 'exited') return;
     if (phase === 'running') void drainThenStop(signal);
     else if (phase === 'draining') stopDaemon();
     // Later signals go to the launcher: the second says it is still shutting down, the third kills.
@@ -163,8 +168,8 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
   let ticks = 0;
   let lastLine = '';
   let lastLineAt = 0;
-  /** The status line when it changed, else every 10 s as a sign of life. */
   let firstShown = false;
+  /** The status line when it changed, else every 10 s as a sign of life. */
   const statusLine = () => {
     const line = formatStatusLine(view());
     const first = firstShown ? undefined : o.firstRecord?.();
@@ -210,53 +215,60 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
     }
   };
 
-  let watching: Promise<void> | undefined;
-  let code: number;
   try {
-    code = await runDaemon({
-      propertiesFile: o.propertiesFile,
-      java: o.java,
-      logConfig: join(packageRoot(), 'properties', 'logback-warn.xml'),
-      io: { ...io, env: o.env },
-      signals: daemonSignals as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
-      spawn: spawnDaemon,
-      onStart: () => {
-        startedAt = Date.now();
-        producer = startProducer({
-          endpoint: o.kinesisEndpoint,
-          stream: o.stream,
-          ratePerSecond: o.rate,
-          keys: 10,
-          total: o.records,
-          onPut: (results) => completion.add(results),
-        });
-        watching = watch();
-      },
-    });
+    let watching: Promise<void> | undefined;
+    let code: number;
+    try {
+      code = await runDaemon({
+        propertiesFile: o.propertiesFile,
+        java: o.java,
+        logConfig: join(packageRoot(), 'properties', 'logback-warn.xml'),
+        io: { ...io, env: o.env },
+        signals: daemonSignals as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
+        spawn: spawnDaemon,
+        onStart: () => {
+          startedAt = Date.now();
+          producer = startProducer({
+            endpoint: o.kinesisEndpoint,
+            stream: o.stream,
+            ratePerSecond: o.rate,
+            keys: 10,
+            total: o.records,
+            onPut: (results) => completion.add(results),
+          });
+          producer.done.catch((err: Error) => warn(io, `kcl-ts local: the demo producer stopped: ${err.message}`));
+          watching = watch();
+        },
+      });
+    } finally {
+      const unasked = phase === 'running' || phase === 'draining';
+      phase = 'exited';
+      // The signal listeners stay, ignoring signals, until the final lines are out (the outer finally);
+      // the caller then listens while it stops the emulators.
+      await watching;
+      await producer?.stop();
+      await Promise.race([outputDone, sleep(2000)]);
+      filter.end();
+      await new Promise((resolve) => daemonLog.end(resolve));
+      if (unasked && !failure) failure = { code: 1, reason: 'the daemon exited although nobody asked it to stop (see the lines above and daemon.log)' };
+    }
+    readShardStatuses();
+    await scan();
+    const n = checkpointed();
+    say(io, `daemon stopped (exit ${code}); final: ${formatStatusLine(view())}`);
+    if (n < completion.put) {
+      say(io, `${completion.put - n} of ${completion.put} records put were not checkpointed before the stop (${behind()})`);
+    }
+    if (o.records !== undefined && !failure && n < o.records) {
+      failure = { code: 1, reason: `the run ended with ${n} of ${o.records} records checkpointed` };
+    }
+    if (failure) {
+      warn(io, `kcl-ts local: FAILED: ${failure.reason}`);
+      return code !== 0 ? code : failure.code;
+    }
+    if (done) say(io, `kcl-ts local: done: ${done}`);
+    return code;
   } finally {
-    const unasked = phase === 'running' || phase === 'draining';
-    phase = 'exited';
     for (const s of STOP_SIGNALS) signals.off(s, onSignal);
-    await watching;
-    await producer?.stop();
-    filter.end();
-    await new Promise((resolve) => daemonLog.end(resolve));
-    if (unasked && !failure) failure = { code: 1, reason: 'the daemon exited although nobody asked it to stop (see the lines above and daemon.log)' };
   }
-  readShardStatuses();
-  await scan();
-  const n = checkpointed();
-  say(io, `daemon stopped (exit ${code}); final: ${formatStatusLine(view())}`);
-  if (n < completion.put) {
-    say(io, `${completion.put - n} of ${completion.put} records put were not checkpointed before the stop (${behind()})`);
-  }
-  if (o.records !== undefined && !failure && n < o.records) {
-    failure = { code: 1, reason: `the run ended with ${n} of ${o.records} records checkpointed` };
-  }
-  if (failure) {
-    warn(io, `kcl-ts local: FAILED: ${failure.reason}`);
-    return code !== 0 ? code : failure.code;
-  }
-  if (done) say(io, `kcl-ts local: done: ${done}`);
-  return code;
 }
