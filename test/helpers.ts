@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,20 @@ export function fixture(name: string): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'fixtures', `${name}.js`);
 }
 
-/** A fresh temporary directory. */
+/** Every folder {@link tempDir} made in this process; removed when the process exits. */
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh temporary directory, removed when this test process exits (each test file runs in its own
+ * process, so `npm test` leaves no `kcl-ts-*` folders behind).
+ */
 export function tempDir(prefix = 'kcl-ts-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** Parsed pino lines of a log file (empty if it does not exist). */

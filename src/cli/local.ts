@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { checkConsumerFile } from '../launcher/check-executable.js';
 import type { CliIO } from '../launcher/io.js';
 import { parseDuration } from '../launcher/summary.js';
 import { runLocal } from '../local/stack.js';
@@ -31,6 +32,7 @@ interface LocalFlags {
   timeout?: number;
   workDir?: string;
   java?: string;
+  preflight: boolean;
 }
 
 /** `kcl-ts local`: the local stack without Docker. */
@@ -48,7 +50,10 @@ export function localCommand(io: CliIO, setExit: (code: number) => void): Comman
     .option('--timeout <duration>', 'with --records: fail (exit 124) if they are not all checkpointed this long after the daemon started (default: 3m)', duration('--timeout'))
     .option('--work-dir <dir>', 'folder for logs and the generated properties (default: a new temporary folder)')
     .option('--java <path>', 'java executable')
+    .option('--no-preflight', 'do not run the consumer once under the FakeDaemon before starting the daemon')
     .action(async (f: LocalFlags) => {
+      if (f.consumer) checkConsumerFile(f.consumer, io.cwd); // before any emulator starts; names the user's file
+      const runIo = f.preflight ? io : { ...io, env: { ...io.env, KCL_TS_NO_PREFLIGHT: '1' } };
       setExit(
         await runLocal({
           properties: f.properties,
@@ -62,7 +67,7 @@ export function localCommand(io: CliIO, setExit: (code: number) => void): Comman
           timeoutMs: f.timeout,
           workDir: f.workDir,
           java: f.java,
-          io,
+          io: runIo,
         }),
       );
     });

@@ -11,6 +11,8 @@ interface RunFlags {
   maxRuntime?: number;
   summary?: string;
   stopOnFailure?: boolean;
+  preflight: boolean;
+  allowUnknownKeys?: boolean;
 }
 
 function duration(value: string): number {
@@ -30,6 +32,8 @@ export function runCommand(io: CliIO, setExit: (code: number) => void): Command 
     .option('--max-runtime <duration>', 'stop gracefully after this long (90s, 5m, 1h): a time-limited batch run', duration)
     .option('--stop-on-failure', 'stop gracefully as soon as a shard stops on a failed record')
     .option('--summary <file>', 'write the run summary (per shard: processed, retried, dead-lettered, failed, last checkpoint) as JSON')
+    .option('--no-preflight', 'do not run the consumer once under the FakeDaemon (initialize, an empty batch, shutdown) before starting the JVM')
+    .option('--allow-unknown-keys', 'accept properties keys kcl-ts does not know (by default they are errors: the daemon ignores them silently)')
     .argument('[jvmArgs...]', 'extra JVM arguments, after --')
     .action(async (jvmArgs: string[], flags: RunFlags) => {
       setExit(
@@ -42,6 +46,8 @@ export function runCommand(io: CliIO, setExit: (code: number) => void): Command 
           maxRuntimeMs: flags.maxRuntime,
           stopOnFailure: flags.stopOnFailure,
           summaryFile: flags.summary,
+          preflight: flags.preflight,
+          allowUnknownKeys: flags.allowUnknownKeys,
           io,
         }),
       );

@@ -11,7 +11,8 @@ export function validateCommand(io: CliIO, setExit: SetExit): Command {
   return new Command('validate')
     .description('check a daemon .properties file: syntax, required and unknown keys, executableName, known traps')
     .requiredOption('-p, --properties <file>', 'the .properties file')
-    .action((flags: { properties: string }) => setExit(runValidate(flags.properties, io)));
+    .option('--allow-unknown-keys', 'report unknown keys as warnings instead of errors')
+    .action((flags: { properties: string; allowUnknownKeys?: boolean }) => setExit(runValidate(flags.properties, io, { allowUnknownKeys: flags.allowUnknownKeys })));
 }
 
 /** `kcl-ts init`. */

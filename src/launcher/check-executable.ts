@@ -2,9 +2,10 @@
  * Checks `executableName` the way the daemon will use it: split on spaces (no shell), the first word run
  * through `ProcessBuilder` from the daemon's working directory, and, for `node`, the script it is given.
  */
-import { existsSync } from 'node:fs';
-import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { Diagnostic, ValidateContext } from './validate.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { LauncherError, LauncherErrorCode } from './errors.js';
+import { levenshtein, type Diagnostic, type ValidateContext } from './validate.js';
 import { isExecutableFile } from './java.js';
 import { splitExecutableName, type PropertyEntry } from './properties.js';
 
@@ -30,7 +31,10 @@ function findProgram(program: string, entry: PropertyEntry, ctx: ValidateContext
     const full = resolve(ctx.cwd, program);
     const relative = isAbsolute(program) ? '' : ` (relative paths resolve against the daemon's working directory, ${ctx.cwd}, where \`kcl-ts run\` is started)`;
     if (!existsSync(full)) {
-      return { level: 'error', ...at, message: `executableName: program \`${program}\` not found at ${full}${relative}`, fix: 'use an absolute path to the program' };
+      const fix = isAbsolute(program)
+        ? `correct the path, or install the program at ${full} (validate on the machine, or in the image, that runs the daemon)`
+        : 'use an absolute path to the program';
+      return { level: 'error', ...at, message: `executableName: program \`${program}\` not found at ${full}${relative}`, fix };
     }
     if (!isExec(full)) {
       return { level: 'error', ...at, message: `executableName: \`${full}\` is not an executable file`, fix: `chmod +x ${full}, or name its interpreter first (e.g. \`node ${program}\`)` };
@@ -113,4 +117,39 @@ export function checkExecutable(entry: PropertyEntry, ctx: ValidateContext): Dia
     if (script) out.push(script);
   }
   return out;
+}
+
+/** The name in `dir` closest to `name` (edit distance <= 3), if any. */
+function nearName(dir: string, name: string): string | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  let best: { name: string; distance: number } | undefined;
+  for (const entry of entries) {
+    const distance = levenshtein(name.toLowerCase(), entry.toLowerCase());
+    if (distance <= 3 && (!best || distance < best.distance)) best = { name: entry, distance };
+  }
+  return best?.name;
+}
+
+/**
+ * Checks a consumer script given on the command line (`kcl-ts local --consumer FILE`) before anything
+ * starts, so that the error names the user's own path (not a generated properties file). Returns its
+ * absolute path; throws `KCLTS_ERR_LAUNCHER_CONSUMER_NOT_FOUND` with a did-you-mean from its folder.
+ */
+export function checkConsumerFile(file: string, cwd: string, flag = '--consumer'): string {
+  const full = resolve(cwd, file);
+  let isFile = false;
+  try {
+    isFile = statSync(full).isFile();
+  } catch {
+    const near = nearName(dirname(full), basename(full));
+    const hint = near ? ` Did you mean ${join(dirname(file), near)}?` : ` Give the path of your consumer script (relative paths resolve against ${cwd}).`;
+    throw new LauncherError(LauncherErrorCode.CONSUMER_NOT_FOUND, `${flag} ${file}: no such file (looked for ${full}).${hint}`);
+  }
+  if (!isFile) throw new LauncherError(LauncherErrorCode.CONSUMER_NOT_FOUND, `${flag} ${file}: ${full} is not a file; give the path of your consumer script`);
+  return full;
 }

@@ -3,10 +3,12 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { kclTableChecks } from '../local/doctor-tables.js';
 import { chooseLogDestination } from '../logging/destination.js';
+import { checkCredentials } from './credentials.js';
 import { say, type CliIO } from './io.js';
 import { cacheRoot, pinnedArtifact, readLock, verifyJars } from './jars.js';
 import { findJava } from './java.js';
 import { formatDiagnostics, loadAndValidate } from './validate.js';
+import { isLocalEndpoint } from './validate-traps.js';
 
 /** One line of the doctor's report. */
 export interface Check {
@@ -73,6 +75,11 @@ export async function doctorChecks(opts: { propertiesFile?: string; java?: strin
       detail: `${opts.propertiesFile}: ${errors} error(s), ${warnings} warning(s)`,
       fix: errors + warnings > 0 ? `\n${formatDiagnostics(opts.propertiesFile, diagnostics)}` : undefined,
     });
+    const provider = parsed?.entries.get('AWSCredentialsProvider')?.value;
+    if (provider) {
+      const local = ['kinesisEndpoint', 'dynamoDBEndpoint'].some((k) => isLocalEndpoint(parsed?.entries.get(k)?.value ?? ''));
+      checks.push({ name: 'credentials', ...(await checkCredentials({ provider, env: io.env, local })) });
+    }
     for (const key of ['kinesisEndpoint', 'dynamoDBEndpoint']) {
       const url = parsed?.entries.get(key)?.value;
       if (!url) {
@@ -88,7 +95,11 @@ export async function doctorChecks(opts: { propertiesFile?: string; java?: strin
   checks.push({
     ok: true,
     name: 'logs',
-    detail: `shard processes log to ${dest.description}${dest.fallbackReason ? ` (${dest.fallbackReason}; the daemon logs child stderr at ERROR level: set KCL_TS_LOG_DEST to a file in production outside containers)` : ''}`,
+    detail: io.env.KCL_TS_LOG_DEST
+      ? `shard processes log to ${dest.description} (KCL_TS_LOG_DEST)${dest.fallbackReason ? ` (${dest.fallbackReason})` : ''}`
+      : "under `kcl-ts run`, shard processes log to the launcher's stdout (/proc/<its pid>/fd/1; /proc/1/fd/1 as PID 1) " +
+        'when that is a terminal, a pipe or a file opened for appending; otherwise (a socket, `> file`) to ' +
+        `${dest.description}${dest.fallbackReason ? ` (${dest.fallbackReason}; the daemon logs their stderr at ERROR level: set KCL_TS_LOG_DEST to a file)` : ''}`,
   });
   return checks;
 }

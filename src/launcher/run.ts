@@ -2,11 +2,16 @@ import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { shardProcessEnv } from './child-env.js';
+import { DaemonOutput } from './daemon-output.js';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { warn, type CliIO } from './io.js';
 import { ensureJars, type SpawnLike } from './jars.js';
 import { findJava } from './java.js';
-import { EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, type RunSummary } from './summary.js';
+import { preflightConsumer } from './preflight.js';
+import { EXIT_DAEMON_GAVE_UP, EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, type RunSummary } from './summary.js';
 import { formatDiagnostics, loadAndValidate } from './validate.js';
 
 /** The daemon's main class in amazon-kinesis-client-multilang. */
@@ -39,6 +44,19 @@ export interface DaemonRunOptions {
   stopOnFailure?: boolean;
   /** Write the run summary (per shard: processed, retried, dead-lettered, failed, last checkpoint) here as JSON. */
   summaryFile?: string;
+  /**
+   * Run the consumer once under the FakeDaemon before starting the JVM (see preflight.ts); also off
+   * with `KCL_TS_NO_PREFLIGHT=1` in `io.env`.
+   * @default true
+   */
+  preflight?: boolean;
+  /** Accept keys kcl-ts does not know (else they are errors: a typo would be silently ignored by the daemon). */
+  allowUnknownKeys?: boolean;
+  /**
+   * Where the daemon's output lines go (each relayed shard stderr line once).
+   * @default its stdout lines to `io.stdout`, its stderr lines to `io.stderr`
+   */
+  onDaemonLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 /** Builds the JVM command line; relative paths resolve against `cwd`. */
@@ -79,12 +97,15 @@ export function launcherExitCode(code: number | null, signal: NodeJS.Signals | n
  * Ctrl-C does not reach the shard children first). A third Ctrl-C kills the JVM's process group.
  * `maxRuntimeMs` and `stopOnFailure` stop it the same graceful way. At the end it prints (and with
  * `summaryFile` writes) a per-shard summary the shard processes reported over KCL_TS_STATUS_DIR.
- * Resolves with the exit code: the daemon's (a stop we asked for is 0), else EXIT_SHARD_FAILED (10)
- * when a shard stopped on a failed record, else 0. Works as PID 1 in a container.
+ * Before the JVM it runs the consumer's preflight (unless `preflight: false`). The shard processes log to
+ * the launcher's stdout and get the stdout guard (child-env.ts).
+ * Resolves with the exit code: the daemon's (a stop we asked for is 0; a 0 nobody asked for is
+ * EXIT_DAEMON_GAVE_UP, 11, with a line that says why), else EXIT_SHARD_FAILED (10) when a shard stopped
+ * on a failed record, else 0. Works as PID 1 in a container.
  */
 export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
   const { io } = opts;
-  const { parsed, diagnostics } = loadAndValidate(opts.propertiesFile, io);
+  const { parsed, diagnostics } = loadAndValidate(opts.propertiesFile, io, { allowUnknownKeys: opts.allowUnknownKeys });
   const errors = diagnostics.filter((d) => d.level === 'error');
   if (diagnostics.some((d) => d.level !== 'info')) warn(io, formatDiagnostics(opts.propertiesFile, diagnostics.filter((d) => d.level !== 'info')));
   if (errors.length > 0) {
@@ -95,18 +116,26 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
   const args = daemonArgs(jars.classpath, opts.propertiesFile, opts, io.cwd);
   const spawn = opts.spawn ?? nodeSpawn;
   const signals = opts.signals ?? process;
-  warn(io, `kcl-ts: starting ${jars.artifact} on ${java.versionLine} with ${opts.propertiesFile}`);
   // The shard processes report to the launcher through files here (stdout is the protocol's).
   const statusDir = mkdtempSync(join(tmpdir(), 'kcl-ts-status-'));
   const value = (key: string) => parsed?.entries.get(key)?.value;
-  const env = {
-    ...io.env,
-    KCL_TS_STATUS_DIR: statusDir,
-    ...(value('applicationName') ? { KCL_TS_APPLICATION: value('applicationName') } : {}),
-    ...(value('streamName') ?? value('streamArn') ? { KCL_TS_STREAM: value('streamName') ?? value('streamArn') } : {}),
-  };
+  const env = shardProcessEnv(io.env, { statusDir, application: value('applicationName'), stream: value('streamName') ?? value('streamArn') });
+  if (opts.preflight !== false && io.env.KCL_TS_NO_PREFLIGHT !== '1') {
+    try {
+      await runPreflight(value('executableName') ?? '', env, io);
+    } catch (err) {
+      rmSync(statusDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+  warn(io, `kcl-ts: starting ${jars.artifact} on ${java.versionLine} with ${opts.propertiesFile}`);
   const startedAt = new Date();
-  const jvm = spawn(java.path, args, { cwd: io.cwd, env, stdio: 'inherit', detached: true });
+  // The daemon's output passes through here: each relayed shard stderr line is shown once, and the
+  // reason for a stop nobody asked for is remembered.
+  const jvm = spawn(java.path, args, { cwd: io.cwd, env, stdio: ['inherit', 'pipe', 'pipe'], detached: true });
+  const output = new DaemonOutput();
+  const show = opts.onDaemonLine ?? ((line: string, stream: 'stdout' | 'stderr') => (stream === 'stdout' ? io.stdout : io.stderr).write(`${line}\n`));
+  const outputDone = Promise.all((['stdout', 'stderr'] as const).map((stream) => readLines(jvm[stream], (line) => output.line(stream, line) && show(line, stream))));
   let stopRequested = 0;
   let reason: RunSummary['reason'] = 'daemon-exit';
   const requestStop = (why: RunSummary['reason'], signal: NodeJS.Signals, message: string) => {
@@ -149,9 +178,26 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
         resolvePromise({ code, exit, how: signal ?? `code ${code}` });
       });
     });
+    // The last lines (the reason) may still be in the pipes; a shard process that kept them open is not waited for.
+    await Promise.race([outputDone, new Promise((r) => setTimeout(r, 2000).unref())]);
     const shards = summarizeShards(readStatuses(statusDir));
-    const exitCode = daemonExit.exit !== 0 ? daemonExit.exit : shards.some((sh) => sh.stoppedOnFailure) ? EXIT_SHARD_FAILED : 0;
-    const summary: RunSummary = { startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), reason, daemonExitCode: daemonExit.code, exitCode, shards };
+    const unasked = stopRequested === 0;
+    const gaveUp = unasked && daemonExit.exit === 0;
+    const exitCode = gaveUp ? EXIT_DAEMON_GAVE_UP : daemonExit.exit !== 0 ? daemonExit.exit : shards.some((sh) => sh.stoppedOnFailure) ? EXIT_SHARD_FAILED : 0;
+    const why = unasked ? output.reason() : undefined;
+    if (unasked) {
+      const what = why ? `${why.text}${why.fix ? ` (fix: ${why.fix})` : ''}` : 'its output does not say why (see its log above)';
+      warn(io, `kcl-ts: the daemon stopped by itself (${daemonExit.how}), nobody asked it to: ${what}`);
+    }
+    const summary: RunSummary = {
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      reason,
+      daemonExitCode: daemonExit.code,
+      ...(why ? { daemonReason: why.text } : {}),
+      exitCode,
+      shards,
+    };
     warn(io, `kcl-ts: daemon exited (${daemonExit.how}); exit ${exitCode}`);
     warn(io, formatSummary(summary));
     if (opts.summaryFile) writeFileSync(resolve(io.cwd, opts.summaryFile), `${JSON.stringify(summary, null, 2)}\n`);
@@ -161,4 +207,29 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
     for (const t of timers) clearTimeout(t);
     rmSync(statusDir, { recursive: true, force: true });
   }
+}
+
+/** Calls `onLine` for each line of `stream` (none when it is missing); resolves when it ends. */
+function readLines(stream: Readable | null | undefined, onLine: (line: string) => unknown): Promise<void> {
+  if (!stream) return Promise.resolve();
+  return new Promise((resolveLines) => {
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    lines.on('line', onLine);
+    lines.on('close', () => resolveLines());
+  });
+}
+
+/** The preflight of the consumer; throws PREFLIGHT_FAILED with the consumer's own output, shown once. */
+async function runPreflight(executableName: string, env: NodeJS.ProcessEnv, io: CliIO): Promise<void> {
+  const result = await preflightConsumer({ executableName, env, cwd: io.cwd });
+  if (result.ok) {
+    warn(io, `kcl-ts: preflight ok: \`${executableName}\` answered initialize, an empty batch and shutdown under the FakeDaemon (${result.ms} ms; skip with --no-preflight)`);
+    return;
+  }
+  for (const line of result.output) warn(io, line);
+  throw new LauncherError(
+    LauncherErrorCode.PREFLIGHT_FAILED,
+    `preflight: the consumer \`${executableName}\` failed before the daemon was started: ${result.message}` +
+      `${result.output.length > 0 ? ' (its output is above)' : ''}. Fix it, or skip this check with --no-preflight`,
+  );
 }

@@ -6,6 +6,12 @@ import { compareDecimal } from '../checkpoint/position.js';
 /** Exit code of `kcl-ts run` when the daemon ended cleanly but a shard stopped on a failed record. */
 export const EXIT_SHARD_FAILED = 10;
 
+/**
+ * Exit code of `kcl-ts run` when the daemon ended with 0 although nobody asked it to stop: it gave up
+ * (e.g. it could not initialize: no credentials, DynamoDB or Kinesis out of reach).
+ */
+export const EXIT_DAEMON_GAVE_UP = 11;
+
 /** Per-shard totals over every process that held the shard during the run. */
 export interface ShardSummary extends ShardCounters {
   shardId: string;
@@ -21,6 +27,8 @@ export interface RunSummary {
   /** Why the run ended. */
   reason: 'signal' | 'max-runtime' | 'stop-on-failure' | 'daemon-exit';
   daemonExitCode: number | null;
+  /** Why the daemon stopped when nobody asked it to, as its output tells. */
+  daemonReason?: string;
   exitCode: number;
   shards: ShardSummary[];
 }

@@ -33,6 +33,12 @@ export interface ValidateContext {
   fileDir: string;
   /** Replaces the file-system check of "is this an executable file" (for tests). */
   isExecutable?: (path: string) => boolean;
+  /**
+   * Report unknown keys as warnings instead of errors (`--allow-unknown-keys`): for a key the daemon
+   * reads that kcl-ts does not know yet.
+   * @default false
+   */
+  allowUnknownKeys?: boolean;
 }
 
 const TRUE_WORDS = new Set(['true', 'yes', 'y', 'on', '1']);
@@ -49,7 +55,8 @@ function daemonKey(key: string): string {
 }
 const KNOWN_BY_DAEMON_KEY = new Map(Object.keys(KNOWN_PROPERTIES).map((k) => [daemonKey(k), k]));
 
-function levenshtein(a: string, b: string): number {
+/** Edit distance between two strings (for did-you-mean suggestions). */
+export function levenshtein(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
@@ -122,12 +129,13 @@ export function validateProperties(parsed: ParsedProperties, ctx: ValidateContex
     if (name === undefined) {
       if (NESTED_PREFIXES.some((p) => entry.key.startsWith(p))) continue;
       const suggestion = suggestKey(entry.key);
+      const allowed = ctx.allowUnknownKeys === true;
       add({
-        level: 'warning',
+        level: allowed ? 'warning' : 'error',
         key: entry.key,
         line: entry.line,
-        message: `unknown key \`${entry.key}\`${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}: the daemon silently ignores unknown keys`,
-        ...(suggestion ? { fix: `rename it to ${suggestion}` } : {}),
+        message: `unknown key \`${entry.key}\`${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}: the daemon silently ignores unknown keys, so this setting would have no effect`,
+        fix: `${suggestion ? `rename it to ${suggestion}` : 'remove it'}${allowed ? '' : ', or pass --allow-unknown-keys if the daemon reads a key kcl-ts does not know'}`,
       });
       continue;
     }
@@ -193,7 +201,7 @@ function nonAsciiLines(bytes: Buffer): number[] {
 export function loadAndValidate(
   file: string,
   io: CliIO,
-  opts: { isExecutable?: (path: string) => boolean } = {},
+  opts: { isExecutable?: (path: string) => boolean; allowUnknownKeys?: boolean } = {},
 ): { parsed: ParsedProperties | undefined; diagnostics: Diagnostic[] } {
   const path = resolve(io.cwd, file);
   let bytes: Buffer;
@@ -206,16 +214,19 @@ export function loadAndValidate(
   }
   // java.util.Properties.load(InputStream), which the daemon uses, decodes ISO-8859-1.
   const parsed = parseProperties(bytes.toString('latin1'));
-  const diagnostics = validateProperties(parsed, { env: io.env, cwd: io.cwd, fileDir: dirname(path), isExecutable: opts.isExecutable });
+  const diagnostics = validateProperties(parsed, { env: io.env, cwd: io.cwd, fileDir: dirname(path), isExecutable: opts.isExecutable, allowUnknownKeys: opts.allowUnknownKeys });
   for (const line of nonAsciiLines(bytes)) {
     diagnostics.push({ level: 'warning', line, message: 'non-ASCII characters: the daemon reads .properties files as ISO-8859-1, so UTF-8 text is garbled', fix: 'write them as \\uXXXX escapes' });
   }
   return { parsed, diagnostics: diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
 }
 
-/** `kcl-ts validate -p <file>`: prints the diagnostics; exit code 1 if any is an error, else 0. */
-export function runValidate(file: string, io: CliIO): number {
-  const { diagnostics } = loadAndValidate(file, io);
+/**
+ * `kcl-ts validate -p <file>`: prints the diagnostics; exit code 1 if any is an error, else 0. Unknown
+ * keys are errors (as in `kcl-ts run`) unless `allowUnknownKeys`.
+ */
+export function runValidate(file: string, io: CliIO, opts: { allowUnknownKeys?: boolean } = {}): number {
+  const { diagnostics } = loadAndValidate(file, io, opts);
   if (diagnostics.length === 0) say(io, `ok: ${file} is valid`);
   else say(io, formatDiagnostics(file, diagnostics));
   return diagnostics.some((d) => d.level === 'error') ? 1 : 0;

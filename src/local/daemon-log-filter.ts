@@ -56,17 +56,18 @@ export class DaemonLogFilter {
     const text = this.#partial + (typeof chunk === 'string' ? chunk : this.#decoder.write(chunk));
     const lines = text.split('\n');
     this.#partial = lines.pop()!;
-    for (const line of lines) this.#line(line);
+    for (const line of lines) this.line(line);
   }
 
   /** Flushes a last line without a newline. */
   end(): void {
     this.#partial += this.#decoder.end();
-    if (this.#partial) this.#line(this.#partial);
+    if (this.#partial) this.line(this.#partial);
     this.#partial = '';
   }
 
-  #line(raw: string): void {
+  /** Feeds one whole line (without its newline). */
+  line(raw: string): void {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     this.#keep(line);
     if (ENTRY_START.test(line)) this.#dropping = isHarmlessDaemonLine(line);

@@ -87,16 +87,11 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
     (line) => warn(io, line),
     (line) => daemonLog.write(`${line}\n`),
   );
-  // The JVM's output is piped through the filter; its environment names the shard status folder.
-  // `outputDone` resolves when its pipes closed (they can deliver data after its exit event).
-  let outputDone: Promise<void> = Promise.resolve();
+  // The launcher hands each daemon output line to the filter (onDaemonLine below). The JVM's environment
+  // names the folder of the shard status files.
   const spawnDaemon = ((command: string, args: readonly string[], options: SpawnOptions) => {
     statusDir = options.env?.KCL_TS_STATUS_DIR;
-    const child = (o.spawn ?? nodeSpawn)(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (c: Buffer) => filter.write(c));
-    child.stderr?.on('data', (c: Buffer) => filter.write(c));
-    outputDone = new Promise((resolve) => child.on('close', () => resolve()));
-    return child;
+    return (o.spawn ?? nodeSpawn)(command, args, options);
   }) as SpawnLike;
 
   /** Reads the shard statuses (cheap: local files) and prints what changed. */
@@ -226,6 +221,7 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
         io: { ...io, env: o.env },
         signals: daemonSignals as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
         spawn: spawnDaemon,
+        onDaemonLine: (line) => filter.line(line),
         onStart: () => {
           startedAt = Date.now();
           producer = startProducer({
@@ -247,7 +243,6 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
       // the caller then listens while it stops the emulators.
       await watching;
       await producer?.stop();
-      await Promise.race([outputDone, sleep(2000)]);
       filter.end();
       await new Promise((resolve) => daemonLog.end(resolve));
       if (unasked && !failure) failure = { code: 1, reason: 'the daemon exited although nobody asked it to stop (see the lines above and daemon.log)' };

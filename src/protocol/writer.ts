@@ -9,6 +9,12 @@ export interface LineSink {
 }
 
 /**
+ * Where a stdout guard installed by another copy of kcl-ts (`kcl-ts run` loads its own
+ * `register-child` through NODE_OPTIONS) keeps the real write function; see src/register-child.ts.
+ */
+export const UNGUARDED_WRITE = Symbol.for('kcl-ts.unguardedWrite');
+
+/**
  * The only code in kcl-ts that writes to the protocol stream (the child's stdout).
  *
  * Writes go out in call order. A full pipe (`write()` returning false) makes the next write wait for
@@ -23,7 +29,9 @@ export class ProtocolWriter {
 
   constructor(sink: LineSink | Writable) {
     this.#sink = sink as LineSink;
-    this.#write = this.#sink.write.bind(this.#sink);
+    // A guard of another kcl-ts copy may already sit on process.stdout: write past it, not into it.
+    const write = this.#sink.write as LineSink['write'] & { [UNGUARDED_WRITE]?: LineSink['write'] };
+    this.#write = (write[UNGUARDED_WRITE] ?? write).bind(this.#sink);
   }
 
   /** Sends one message; resolves once the stream accepted it (after a drain if the pipe was full). */

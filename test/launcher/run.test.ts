@@ -6,17 +6,21 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canShareStdout } from '../../src/launcher/child-env.js';
+import { main } from '../../src/cli/main.js';
 import { LauncherErrorCode } from '../../src/launcher/errors.js';
 import type { CliIO } from '../../src/launcher/io.js';
 import { ensureJars, readLock } from '../../src/launcher/jars.js';
 import { DAEMON_MAIN_CLASS, daemonArgs, launcherExitCode, runDaemon, type DaemonRunOptions } from '../../src/launcher/run.js';
-import { EXIT_SHARD_FAILED, parseDuration, summarizeShards } from '../../src/launcher/summary.js';
+import { EXIT_DAEMON_GAVE_UP, EXIT_SHARD_FAILED, parseDuration, summarizeShards } from '../../src/launcher/summary.js';
 import { fixture, isAlive, rejectsWith, sleep, tempDir } from '../helpers.js';
 
 const root = tempDir('kcl-ts-run-');
 /** The `java` wrapper: exec keeps the pid, so signals sent to it reach the fixture. */
 const JAVA = join(root, 'java');
-writeFileSync(JAVA, `#!/bin/sh\nexec '${process.execPath}' '${fixture('fake-java')}' "$@"\n`);
+// NODE_OPTIONS (the launcher's stdout guard for shard processes) is handed over in another variable: the
+// fake itself is node, the real JVM is not.
+writeFileSync(JAVA, `#!/bin/sh\nFAKE_JAVA_NODE_OPTIONS="$NODE_OPTIONS" exec env -u NODE_OPTIONS '${process.execPath}' '${fixture('fake-java')}' "$@"\n`);
 chmodSync(JAVA, 0o755);
 const CONSUMER = join(root, 'consumer.mjs');
 writeFileSync(CONSUMER, '');
@@ -100,6 +104,7 @@ function start({
     jarsDir,
     io,
     signals: signals as unknown as DaemonRunOptions['signals'],
+    preflight: false, // the preflight has its own tests below
     ...overrides,
   });
   result.catch(() => undefined); // awaited by the tests; avoids an unhandled rejection while waiting
@@ -172,7 +177,7 @@ test('daemonArgs: JVM args first, then encoding, classpath + properties folder, 
 test('runDaemon: the JVM command line, cwd, env and its own process group', async () => {
   const logback = join(root, 'logback.xml');
   const run = start({ mode: 'exit:0', jvmArgs: ['-Xmx256m', '-Dkcl.test=1'], logConfig: logback });
-  assert.equal(await run.result, 0);
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP, 'the fake daemon exits 0 by itself');
   const rec = await run.ready();
   const props = join(run.dir, 'app.properties');
   assert.deepEqual(rec.argv, [
@@ -197,13 +202,13 @@ test('runDaemon: the JVM command line, cwd, env and its own process group', asyn
   assert.deepEqual(run.calls(), [['-version'], rec.argv], 'java -version, then the daemon');
   const stderr = run.err.join('');
   assert.match(stderr, /kcl-ts: starting software\.amazon\.kinesis:amazon-kinesis-client-multilang:3\.1\.3 on openjdk version "17\.0\.1" 2021-10-19 with app\.properties/);
-  assert.match(stderr, /kcl-ts: daemon exited \(code 0\); exit 0/);
+  assert.match(stderr, /kcl-ts: daemon exited \(code 0\); exit 11/);
   assert.deepEqual(run.out, [], 'nothing on stdout');
 });
 
 test('runDaemon: without logConfig there is no -l', async () => {
   const run = start({ mode: 'exit:0' });
-  assert.equal(await run.result, 0);
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP, 'the fake daemon exits 0 by itself');
   const { argv } = await run.ready();
   assert.equal(argv[0], '-Dfile.encoding=UTF-8');
   assert.deepEqual(argv.slice(-3), [DAEMON_MAIN_CLASS, '-p', join(run.dir, 'app.properties')]);
@@ -211,34 +216,48 @@ test('runDaemon: without logConfig there is no -l', async () => {
 
 test('runDaemon: a relative logConfig is resolved against io.cwd, like the properties file', async () => {
   const run = start({ mode: 'exit:0', logConfig: 'logback.xml' });
-  assert.equal(await run.result, 0);
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP, 'the fake daemon exits 0 by itself');
   const { argv } = await run.ready();
   assert.deepEqual(argv.slice(-2), ['-l', join(run.dir, 'logback.xml')]);
 });
 
 test('runDaemon: a relative jarsDir is resolved against io.cwd, like the properties file', async () => {
   const run = start({ mode: 'exit:0', jarsDir: 'jars', prepare: (dir) => symlinkSync(jarsDir, join(dir, 'jars')) });
-  assert.equal(await run.result, 0);
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP, 'the fake daemon exits 0 by itself');
   const { argv } = await run.ready();
   const cp = argv[argv.indexOf('-cp') + 1]!.split(':');
   assert.ok(cp.includes(join(run.dir, 'jars', 'amazon-kinesis-client-multilang-3.1.3.jar')), cp[0]);
 });
 
 test('runDaemon: warnings are printed and the daemon still starts', async () => {
-  const run = start({ mode: 'exit:0', properties: `${VALID}\nstreamname = typo` });
-  assert.equal(await run.result, 0);
-  assert.match(run.err.join(''), /streamname/);
+  const run = start({ mode: 'exit:0', properties: VALID.replace('shutdownGraceMillis = 20000', 'shutdownGraceMillis = 5000') });
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
+  assert.match(run.err.join(''), /warning: shutdownGraceMillis/);
+  assert.equal(run.calls().length, 2);
+});
+
+test('runDaemon: an unknown key (a typo) is an error with the did-you-mean; the daemon is not started', async () => {
+  const run = start({ properties: `${VALID}\nshutdownGraceMilis = 25000` });
+  await rejectsWith(run.result, LauncherErrorCode.PROPERTIES_INVALID);
+  assert.match(run.err.join(''), /app\.properties:8: error: unknown key `shutdownGraceMilis` \(did you mean `shutdownGraceMillis`\?\).*--allow-unknown-keys/);
+  assert.deepEqual(run.calls(), [], 'java never ran');
+});
+
+test('runDaemon allowUnknownKeys: an unknown key is only a warning', async () => {
+  const run = start({ mode: 'exit:0', properties: `${VALID}\nshutdownGraceMilis = 25000`, allowUnknownKeys: true });
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
+  assert.match(run.err.join(''), /app\.properties:8: warning: unknown key `shutdownGraceMilis`/);
   assert.equal(run.calls().length, 2);
 });
 
 // ---- exit codes and signals ------------------------------------------------------------------------------
 
-test('runDaemon: the JVM exit code is passed on (1 → 1; 143 or 130 without a forwarded signal stay)', async () => {
+test('runDaemon: the JVM exit code is passed on (1 → 1; 143 or 130 without a forwarded signal stay; 0 by itself → 11)', async () => {
   for (const [code, expected] of [
     [1, 1],
     [143, 143],
     [130, 130],
-    [0, 0],
+    [0, EXIT_DAEMON_GAVE_UP],
   ]) {
     const run = start({ mode: `exit:${code}` });
     assert.equal(await run.result, expected, `JVM exit ${code}`);
@@ -287,6 +306,68 @@ test('runDaemon: a JVM failing while stopping keeps its failure code', async () 
   assert.equal(await run.result, 1);
 });
 
+test('runDaemon: KCL_TS_LOG_DEST and NODE_OPTIONS set by the user are kept (the guard is added once)', async () => {
+  const run = start({ mode: 'exit:0', env: { KCL_TS_LOG_DEST: '/var/log/shards.log', NODE_OPTIONS: '--max-old-space-size=512' } });
+  const rec = await run.ready();
+  assert.equal(rec.env.KCL_TS_LOG_DEST, '/var/log/shards.log');
+  assert.match(rec.env.NODE_OPTIONS!, /^--max-old-space-size=512 --import file:\/\/\/\S*register-child\.js$/);
+  await run.result;
+});
+
+test('runDaemon: a daemon that gives up (exit 0 by itself) → exit 11 and one line with its reason and the fix', async () => {
+  const stdout = [
+    '2026-12-01 23:13:51,974 [multi-lang-daemon-0000] ERROR s.a.kinesis.coordinator.Scheduler [NONE] - Caught exception when initializing LeaseCoordinator ',
+    'java.lang.RuntimeException: software.amazon.awssdk.core.exception.SdkClientException: Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[SystemPropertyCredentialsProvider()])',
+    '\tat software.amazon.kinesis.coordinator.Scheduler.initialize(Scheduler.java:531)',
+    '2026-12-01 23:13:51,974 [multi-lang-daemon-0000] ERROR s.a.kinesis.coordinator.Scheduler [NONE] - Unable to initialize after 20 attempts. Shutting down. ',
+    'java.lang.RuntimeException: java.lang.RuntimeException: software.amazon.awssdk.core.exception.SdkClientException: Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[])',
+    '2026-12-01 23:13:52,003 [Thread-1] INFO  s.a.k.multilang.MultiLangDaemon [NONE] - Process shutdown is complete. ',
+  ].join('\n');
+  const run = start({ mode: 'exit:0', summaryFile: 'summary.json', env: { FAKE_JAVA_STDOUT: stdout } });
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
+  assert.equal(EXIT_DAEMON_GAVE_UP, 11);
+  const stderr = run.err.join('');
+  const reasons = stderr.split('\n').filter((l) => l.includes('stopped by itself'));
+  assert.equal(reasons.length, 1, stderr);
+  assert.match(reasons[0]!, /^kcl-ts: the daemon stopped by itself \(code 0\), nobody asked it to: the daemon gave up initializing after 20 attempts: no AWS credentials.*\(fix: .*AWS_ACCESS_KEY_ID.*kcl-ts doctor/);
+  assert.match(stderr, /daemon exited \(code 0\); exit 11/);
+  assert.match(run.out.join(''), /Unable to initialize after 20 attempts/, "the daemon's stdout is passed on");
+  const summary = JSON.parse(readFileSync(join(run.dir, 'summary.json'), 'utf8')) as { exitCode: number; daemonReason: string };
+  assert.equal(summary.exitCode, 11);
+  assert.match(summary.daemonReason, /gave up initializing after 20 attempts: no AWS credentials/);
+});
+
+test('runDaemon: a daemon that fails by itself keeps its code and gets a reason line too', async () => {
+  const stderr = 'ERROR s.a.k.multilang.MultiLangProtocol [] - Failed to get status message for initialize action for shard shardId-000000000001';
+  const run = start({ mode: 'exit:1', env: { FAKE_JAVA_STDERR: stderr } });
+  assert.equal(await run.result, 1);
+  assert.match(run.err.join(''), /stopped by itself \(code 1\), nobody asked it to: the shard process for shardId-000000000001 exited or failed while the daemon waited for its reply to initialize/);
+});
+
+test('runDaemon: no reason line for a stop we asked for', async () => {
+  const run = start({ env: { FAKE_JAVA_STDERR: 'ERROR x [] - something' } });
+  await run.ready();
+  run.signals.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.result, 0);
+  assert.doesNotMatch(run.err.join(''), /stopped by itself/);
+});
+
+test("runDaemon: a shard's stderr line relayed twice by the daemon (log line + bare copy) is shown once", async () => {
+  const lines = (shard: string, text: string) => `12:00:00.000 ERROR s.a.k.multilang.DrainChildSTDERRTask [] - Received error line from subprocess [${text}] for shard ${shard}`;
+  const run = start({
+    mode: 'exit:1',
+    env: {
+      FAKE_JAVA_STDOUT: [lines('shardId-1', 'KclTsError: boom'), lines('shardId-1', 'same'), lines('shardId-1', 'same')].join('\n'),
+      FAKE_JAVA_STDERR: ['KclTsError: boom', 'same', 'same', 'a JVM line of its own'].join('\n'),
+    },
+  });
+  assert.equal(await run.result, 1);
+  const all = [...run.out, ...run.err].join('').split('\n');
+  assert.equal(all.filter((l) => l.includes('KclTsError: boom')).length, 1, all.join('\n'));
+  assert.equal(all.filter((l) => l.includes('same')).length, 2, 'a line the child wrote twice stays twice');
+  assert.equal(all.filter((l) => l === 'a JVM line of its own').length, 1);
+});
+
 test('runDaemon: the third signal kills the JVM and its process group (shard children) → 137', async () => {
   const run = start({ mode: 'shard-child' });
   const rec = await run.ready();
@@ -308,6 +389,58 @@ test('runDaemon: the third signal kills the JVM and its process group (shard chi
   } finally {
     for (const pid of [rec.childPid, rec.pid]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
+});
+
+// ---- the consumer's preflight ------------------------------------------------------------------------------
+
+const STARTUP = `executableName = ${process.execPath} ${fixture('startup-failure')}`;
+
+test('runDaemon preflight: a consumer failing at start-up stops the run before the JVM, with its error shown once', async () => {
+  const run = start({ preflight: true, properties: VALID.replace(/^executableName = .*$/m, STARTUP), env: { STARTUP_FAILURE: 'options' } });
+  const err = await rejectsWith(run.result, LauncherErrorCode.PREFLIGHT_FAILED);
+  assert.match(err.message, /preflight: the consumer `.*startup-failure\.js` failed before the daemon was started: it exited with code 1 during initialize \(its output is above\)\. Fix it, or skip this check with --no-preflight/);
+  const stderr = run.err.join('');
+  assert.equal(stderr.split('\n').filter((l) => l.includes('Expected `concurrency` to be an integer >= 1')).length, 1, stderr);
+  assert.deepEqual(run.calls(), [['-version']], 'the daemon never started');
+});
+
+test('runDaemon preflight: a correct consumer passes, then the daemon starts; it sees KCL_TS_PREFLIGHT=1 and no status folder', async () => {
+  const run = start({ preflight: true, mode: 'exit:0', properties: VALID.replace(/^executableName = .*$/m, STARTUP), env: { STARTUP_FAILURE: 'none' } });
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
+  assert.match(run.err.join(''), /kcl-ts: preflight ok: `.*startup-failure\.js` answered initialize, an empty batch and shutdown under the FakeDaemon \(\d+ ms; skip with --no-preflight\)/);
+  assert.equal(run.calls().length, 2);
+});
+
+test('runDaemon: KCL_TS_NO_PREFLIGHT=1 in the environment skips the preflight (kcl-ts local --no-preflight)', async () => {
+  const run = start({ preflight: undefined, mode: 'exit:0', properties: VALID.replace(/^executableName = .*$/m, STARTUP), env: { STARTUP_FAILURE: 'options', KCL_TS_NO_PREFLIGHT: '1' } });
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
+  assert.doesNotMatch(run.err.join(''), /preflight/);
+});
+
+test('kcl-ts run: --no-preflight skips it, --allow-unknown-keys accepts a typo; without them the run stops', async () => {
+  const dir = join(root, 'cli');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'app.properties'), `${VALID.replace(/^executableName = .*$/m, STARTUP)}\nshutdownGraceMilis = 1`);
+  const cli = async (...flags: string[]) => {
+    const err: string[] = [];
+    const io: CliIO = {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => err.push(t) },
+      env: { PATH: process.env.PATH, FAKE_JAVA_MODE: 'exit:0', STARTUP_FAILURE: 'options' },
+      cwd: dir,
+    };
+    const code = await main(['run', '-p', 'app.properties', '--java', JAVA, '--jars', jarsDir, ...flags], io);
+    return { code, err: err.join('') };
+  };
+  const typo = await cli('--no-preflight');
+  assert.equal(typo.code, 1);
+  assert.match(typo.err, /error: unknown key `shutdownGraceMilis` \(did you mean `shutdownGraceMillis`\?\)/);
+  const failing = await cli('--allow-unknown-keys');
+  assert.equal(failing.code, 1);
+  assert.match(failing.err, /KCLTS_ERR_LAUNCHER_PREFLIGHT_FAILED/);
+  const skipped = await cli('--allow-unknown-keys', '--no-preflight');
+  assert.equal(skipped.code, EXIT_DAEMON_GAVE_UP, skipped.err);
+  assert.doesNotMatch(skipped.err, /preflight/);
 });
 
 // ---- errors before the JVM starts ------------------------------------------------------------------------
@@ -372,7 +505,10 @@ test('runDaemon: shard processes get KCL_TS_STATUS_DIR, KCL_TS_APPLICATION and K
   assert.match(rec.env.KCL_TS_STATUS_DIR!, /kcl-ts-status-/);
   assert.equal(rec.env.KCL_TS_APPLICATION, 'app');
   assert.equal(rec.env.KCL_TS_STREAM, 'orders');
-  assert.equal(await run.result, 0);
+  // Where shard processes log: the launcher's stdout when it can be shared (child-env.test.ts runs the CLI for real).
+  assert.equal(rec.env.KCL_TS_LOG_DEST, canShareStdout() ? `/proc/${process.pid}/fd/1` : undefined);
+  assert.match(rec.env.NODE_OPTIONS!, /^--import file:\/\/\/.*\/register-child\.js$/, 'shard processes get the stdout guard');
+  assert.equal(await run.result, EXIT_DAEMON_GAVE_UP);
   assert.ok(!existsSync(rec.env.KCL_TS_STATUS_DIR!), 'status folder removed at the end');
 });
 
@@ -409,7 +545,7 @@ test('runDaemon --max-runtime: a graceful stop after the limit, exit 0, and a su
 
 test(`runDaemon: a shard that stopped on a failure makes the exit code ${EXIT_SHARD_FAILED} even when the daemon ended cleanly`, async () => {
   const failed = status('shardId-000000000003', 104, { state: 'stopped-on-failure', failed: 1, failure: { partitionKey: 'k', sequenceNumber: '77', subSequenceNumber: 0, error: 'poison' } });
-  const run = start({ mode: 'exit:0', env: { FAKE_JAVA_STATUS: JSON.stringify([failed]) } });
+  const run = start({ maxRuntimeMs: 300, env: { FAKE_JAVA_STATUS: JSON.stringify([failed]) } });
   await run.ready();
   assert.equal(await run.result, EXIT_SHARD_FAILED);
   assert.match(run.err.join(''), /STOPPED ON FAILURE at 77 \(poison\)/);

@@ -72,12 +72,19 @@ test('AWSCredentialsProvider matches in any case; the DynamoDB provider alone do
   expect(check(`${BASE}\nawsCredentialsProvider = X`), 'awsCredentialsProvider', 'warning', 'hash order');
 });
 
-test('unknown keys warn with a did-you-mean (case-insensitive, distance <= 3)', () => {
+test('unknown keys are errors with a did-you-mean (case-insensitive, distance <= 3)', () => {
   const diags = check(`${BASE}\nregionname = us-east-1\nshutdownGraceMilis = 1\ncompletelyMadeUpSetting = 1\nKinesisClient.endpointOverride = x`);
-  expect(diags, 'regionname', 'warning', 'unknown key', 'regionName', 'silently ignores');
-  expect(diags, 'shutdownGraceMilis', 'warning', 'shutdownGraceMillis');
+  expect(diags, 'regionname', 'error', 'unknown key', 'regionName', 'silently ignores', 'no effect', '--allow-unknown-keys');
+  expect(diags, 'shutdownGraceMilis', 'error', 'did you mean `shutdownGraceMillis`', 'rename it to shutdownGraceMillis');
   assert.doesNotMatch(only(diags, 'completelyMadeUpSetting').message, /did you mean/);
-  expect(diags, 'KinesisClient.endpointOverride', 'warning', 'kinesisClient.endpointOverride');
+  expect(diags, 'completelyMadeUpSetting', 'error', 'remove it');
+  expect(diags, 'KinesisClient.endpointOverride', 'error', 'kinesisClient.endpointOverride');
+});
+
+test('allowUnknownKeys: unknown keys are warnings', () => {
+  const diags = check(`${BASE}\nshutdownGraceMilis = 1`, { allowUnknownKeys: true });
+  const d = expect(diags, 'shutdownGraceMilis', 'warning', 'shutdownGraceMillis');
+  assert.doesNotMatch(d.fix!, /--allow-unknown-keys/);
 });
 
 test('nested keys under the known prefixes are accepted', () => {
@@ -112,6 +119,8 @@ test('executableName: a bare program is searched in PATH', () => {
 
 test('executableName: a path program must exist (relative to the daemon cwd) and be executable', () => {
   expect(withBase('executableName = ./run.sh'), 'executableName', 'error', 'not found', join(root, 'run.sh'), "daemon's working directory");
+  const abs = expect(withBase('executableName = /opt/nowhere/run.sh'), 'executableName', 'error', 'not found at /opt/nowhere/run.sh', 'correct the path');
+  assert.doesNotMatch(abs.fix!, /use an absolute path/, 'it already is one');
   writeFileSync(join(root, 'plain.sh'), '');
   expect(withBase('executableName = ./plain.sh'), 'executableName', 'error', 'not an executable', 'chmod +x');
   expect(withBase('executableName ='), 'executableName', 'error', 'empty');
@@ -273,8 +282,11 @@ test('runValidate prints ok or the diagnostics and returns 1 only on errors', ()
   assert.equal(good.out(), 'ok: good.properties is valid\n');
 
   writeFileSync(join(root, 'warn.properties'), `${BASE}\nregionname = x`);
+  const typo = fakeIo(root);
+  assert.equal(runValidate('warn.properties', typo), 1, 'an unknown key is an error, as in kcl-ts run');
+  assert.match(typo.out(), /^warn\.properties:8: error: unknown key/m);
   const warned = fakeIo(root);
-  assert.equal(runValidate('warn.properties', warned), 0);
+  assert.equal(runValidate('warn.properties', warned, { allowUnknownKeys: true }), 0);
   assert.match(warned.out(), /^warn\.properties:8: warning: unknown key/m);
 
   writeFileSync(join(root, 'bad.properties'), `${BASE}\nmaxRecords = 20000`);
