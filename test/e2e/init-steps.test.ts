@@ -104,7 +104,7 @@ async function complete(line: string): Promise<{ code: number | null; out: strin
 let printed: string[] = [];
 let app: LocalApp;
 
-test('npx kcl-ts init --local in a new project prints npx commands and no install line (kcl-ts and the emulators are installed)', async () => {
+test('npx kcl-ts init --local in a new project prints npx commands and no install line (kcl-ts is installed)', async () => {
   const { code, out } = await complete('npx kcl-ts init --local');
   assert.equal(code, 0, out);
   printed = out.slice(out.indexOf('next:\n') + 'next:\n'.length).split('\n').filter(Boolean);
