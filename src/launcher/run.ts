@@ -10,7 +10,6 @@ import { LauncherError, LauncherErrorCode } from './errors.js';
 import { warn, type CliIO } from './io.js';
 import { ensureJars, type SpawnLike } from './jars.js';
 import { findJava } from './java.js';
-import { preflightConsumer } from './preflight.js';
 import { EXIT_DAEMON_GAVE_UP, EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, type RunSummary } from './summary.js';
 import { formatDiagnostics, loadAndValidate } from './validate.js';
 
@@ -221,6 +220,8 @@ function readLines(stream: Readable | null | undefined, onLine: (line: string) =
 
 /** The preflight of the consumer; throws PREFLIGHT_FAILED with the consumer's own output, shown once. */
 async function runPreflight(executableName: string, env: NodeJS.ProcessEnv, io: CliIO): Promise<void> {
+  // Loaded only here: it brings the test kit and the runtime, which other commands do not need.
+  const { preflightConsumer } = await import('./preflight.js');
   const result = await preflightConsumer({ executableName, env, cwd: io.cwd });
   if (result.ok) {
     warn(io, `kcl-ts: preflight ok: \`${executableName}\` answered initialize, an empty batch and shutdown under the FakeDaemon (${result.ms} ms; skip with --no-preflight)`);
