@@ -4,8 +4,6 @@
  * They read like trouble to a new user and hide the lines that matter (a failing child's stderr, real
  * errors). The log file keeps them.
  */
-import { StringDecoder } from 'node:string_decoder';
-
 /** A daemon log line that is dropped from the local view, and why it is harmless there. */
 export interface HarmlessLine {
   /** Matches the whole logback line (`HH:mm:ss.SSS LEVEL logger [shard] - message`). */
@@ -36,34 +34,17 @@ export function isHarmlessDaemonLine(line: string): boolean {
 }
 
 /**
- * Splits the daemon's output into lines; `keep` gets every line, `show` every line that is not part of a
- * known-harmless entry (continuation lines follow their entry).
+ * Decides line by line (as the launcher hands them over): `keep` gets every line, `show` every line that
+ * is not part of a known-harmless entry (continuation lines, such as a stack trace, follow their entry).
  */
 export class DaemonLogFilter {
   readonly #show: (line: string) => void;
   readonly #keep: (line: string) => void;
-  readonly #decoder = new StringDecoder('utf8');
-  #partial = '';
   #dropping = false;
 
   constructor(show: (line: string) => void, keep: (line: string) => void) {
     this.#show = show;
     this.#keep = keep;
-  }
-
-  /** Feeds a chunk of output (any split, UTF-8). */
-  write(chunk: string | Buffer): void {
-    const text = this.#partial + (typeof chunk === 'string' ? chunk : this.#decoder.write(chunk));
-    const lines = text.split('\n');
-    this.#partial = lines.pop()!;
-    for (const line of lines) this.line(line);
-  }
-
-  /** Flushes a last line without a newline. */
-  end(): void {
-    this.#partial += this.#decoder.end();
-    if (this.#partial) this.line(this.#partial);
-    this.#partial = '';
   }
 
   /** Feeds one whole line (without its newline). */

@@ -243,7 +243,6 @@ export async function superviseLocalRun(o: SuperviseOptions): Promise<number> {
       // the caller then listens while it stops the emulators.
       await watching;
       await producer?.stop();
-      filter.end();
       await new Promise((resolve) => daemonLog.end(resolve));
       if (unasked && !failure) failure = { code: 1, reason: 'the daemon exited although nobody asked it to stop (see the lines above and daemon.log)' };
     }
