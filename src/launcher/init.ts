@@ -3,9 +3,9 @@
  * `<name>.properties` for the MultiLangDaemon that passes `kcl-ts validate`.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { describeValue } from '../errors.js';
+import { missingPackages, nextSteps } from './init-next-steps.js';
 import { say, warn, type CliIO } from './io.js';
 
 /** Options of {@link runInit}. */
@@ -22,7 +22,8 @@ export interface InitOptions {
    */
   force?: boolean;
   /**
-   * Point at local emulators (kinesis-local on 127.0.0.1:4568, dynalite on 127.0.0.1:8000).
+   * Point at the local emulators `kcl-ts local -p <file>` starts (kinesis-local on 127.0.0.1:4568,
+   * dynalite on 127.0.0.1:8000).
    * @default false
    */
   local?: boolean;
@@ -69,7 +70,7 @@ function propertiesText(opts: InitOptions, consumer: string, region: string): st
   if (opts.local) {
     entries.push(
       ['kinesis-local (any credentials work, e.g. AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x)', 'kinesisEndpoint', 'http://127.0.0.1:4568'],
-      ['dynalite, for the KCL tables (`kcl-ts tables create` makes them)', 'dynamoDBEndpoint', 'http://127.0.0.1:8000'],
+      ['dynalite, for the KCL tables (`kcl-ts local -p` or `kcl-ts tables create` makes them)', 'dynamoDBEndpoint', 'http://127.0.0.1:8000'],
       ['no CloudWatch locally', 'metricsLevel', 'NONE'],
       ['KCL 3 otherwise probes the EC2 instance metadata service', 'disableWorkerMetrics', 'true'],
       ['poll GetRecords (FANOUT also works locally; on AWS it costs extra)', 'retrievalMode', 'POLLING'],
@@ -120,13 +121,13 @@ export function runInit(opts: InitOptions, io: CliIO): number {
   };
   say(io, `created ${shown(consumer)}`);
   say(io, `created ${shown(properties)}`);
-  try {
-    createRequire(consumer).resolve('kcl-ts');
-  } catch {
-    say(io, `kcl-ts is not installed where consumer.mjs can import it: run \`npm install kcl-ts\` in ${dir} (or a parent)`);
-  }
+  const missing = missingPackages(consumer);
+  if (missing.includes('kcl-ts')) say(io, `kcl-ts is not installed where consumer.mjs can import it (${dir} or a parent folder): the first step installs it`);
+  const rel = relative(io.cwd, dir);
+  const inside = !rel.startsWith('..') && !isAbsolute(rel);
   say(io, 'next:');
-  say(io, `  kcl-ts validate -p ${shown(properties)}`);
-  say(io, `  kcl-ts run -p ${shown(properties)}`);
+  for (const line of nextSteps({ consumer, properties: shown(properties), installPrefix: inside ? undefined : dir, stream: opts.stream, local: opts.local ?? false }, missing)) {
+    say(io, line);
+  }
   return 0;
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { putRecords, type PutEntry } from './kinesis.js';
+import { putRecords, type PutEntry, type PutResult } from './kinesis.js';
 
 /** A running demo producer. */
 export interface Producer {
@@ -12,7 +12,15 @@ export interface Producer {
 }
 
 /** Puts demo order events (`{ orderId, customer, amount, at }`, keyed by customer) at about `ratePerSecond`. */
-export function startProducer(opts: { endpoint: string; stream: string; ratePerSecond: number; keys: number; total?: number }): Producer {
+export function startProducer(opts: {
+  endpoint: string;
+  stream: string;
+  ratePerSecond: number;
+  keys: number;
+  total?: number;
+  /** Called after each put with where the records landed (shard and sequence number). */
+  onPut?: (results: PutResult[]) => void;
+}): Producer {
   let put = 0;
   let stopping = false;
   const tick = 200;
@@ -26,8 +34,9 @@ export function startProducer(opts: { endpoint: string; stream: string; ratePerS
         const order = { orderId: `order-${put + i + 1}`, customer, amount: ((put + i) % 97) + 0.99, at: new Date().toISOString() };
         entries.push({ partitionKey: customer, data: JSON.stringify(order) });
       }
-      await putRecords(opts.endpoint, opts.stream, entries);
+      const results = await putRecords(opts.endpoint, opts.stream, entries);
       put += n;
+      opts.onPut?.(results);
       await sleep(tick);
     }
   })();

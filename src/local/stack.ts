@@ -1,19 +1,19 @@
-import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { LauncherError, LauncherErrorCode } from '../launcher/errors.js';
 import { say, warn, type CliIO } from '../launcher/io.js';
 import { ensureJars } from '../launcher/jars.js';
 import { findJava } from '../launcher/java.js';
 import { packageRoot } from '../launcher/package-root.js';
-import { runDaemon } from '../launcher/run.js';
-import { startProducer, type Producer } from './demo-producer.js';
+import { readLocalApp } from './app-properties.js';
 import { ensureEmulators } from './emulator-packages.js';
 import { startDynalite, startKinesis } from './emulators.js';
-import { createLeaseTable, scanLeases } from './lease-table.js';
+import { createLeaseTable } from './lease-table.js';
 import { whenFirstRecord } from './first-record.js';
 import { listShards } from './kinesis.js';
 import type { ServiceProcess } from './process.js';
+import { superviseLocalRun } from './supervisor.js';
 
 /** Options of `kcl-ts local`. */
 export interface LocalOptions {
@@ -27,10 +27,19 @@ export interface LocalOptions {
   shards?: number;
   /** Your own consumer script instead of the demo consumer. */
   consumer?: string;
+  /**
+   * Your daemon properties (as `kcl-ts init --local` writes them): the stream, the application (its tables)
+   * and the consumer come from the file, the emulator ports from its endpoints.
+   */
+  properties?: string;
   /** Demo records per second. @default 20 */
   rate?: number;
-  /** Put this many records, wait until all are processed and checkpointed, then shut down. */
+  /** Put this many records, wait until the daemon's checkpoints cover all of them, then shut down. */
   records?: number;
+  /** With `records`: give up (exit 124) when they are not all checkpointed this long after the daemon started. @default 180000 */
+  timeoutMs?: number;
+  /** After Ctrl-C: how long to wait for the checkpoints to cover what was put. @default 15000 */
+  drainMs?: number;
   /** Work folder for logs and the generated properties. @default a new temporary folder */
   workDir?: string;
   java?: string;
@@ -70,19 +79,8 @@ export function localProperties(o: { app: string; stream: string; consumer: stri
   ].join('\n')}\n`;
 }
 
-/** A checkpoint for display: sentinels as they are, sequence numbers as their last 8 digits. */
-function shortSequence(checkpoint: string | undefined): string {
-  if (!checkpoint) return '-';
-  return /^\d+$/.test(checkpoint) ? `…${checkpoint.slice(-8)}` : checkpoint;
-}
-
-function countLines(file: string): number {
-  if (!existsSync(file)) return 0;
-  const text = readFileSync(file, 'utf8');
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
+const flagOf = (key: 'consumer' | 'stream' | 'kinesisPort' | 'dynamodbPort'): string =>
+  ({ consumer: '--consumer', stream: '--stream', kinesisPort: '--kinesis-port', dynamodbPort: '--dynamodb-port' })[key];
 
 /**
  * `kcl-ts local`: kinesis-local + dynalite + the real MultiLangDaemon running the demo consumer
@@ -92,88 +90,104 @@ function countLines(file: string): number {
 export async function runLocal(opts: LocalOptions): Promise<number> {
   const { io } = opts;
   const env: NodeJS.ProcessEnv = { ...io.env, ...LOCAL_AWS_ENV };
-  const stream = opts.stream ?? 'kcl-ts-demo';
-  const app = `${stream}-app`;
+  const fromFile = opts.properties === undefined ? undefined : readLocalApp(opts.properties, io.cwd);
+  if (fromFile) {
+    const clash = (['consumer', 'stream', 'kinesisPort', 'dynamodbPort'] as const).filter((k) => opts[k] !== undefined);
+    if (clash.length > 0) {
+      throw new LauncherError(
+        LauncherErrorCode.PROPERTIES_INVALID,
+        `With -p ${opts.properties}, the consumer, the stream and the ports come from that file (executableName, streamName, the endpoints): drop ${clash.map(flagOf).join(', ')}`,
+      );
+    }
+  }
+  const stream = fromFile?.streamName ?? opts.stream ?? 'kcl-ts-demo';
+  const app = fromFile?.applicationName ?? `${stream}-app`;
   const work = opts.workDir ? resolve(io.cwd, opts.workDir) : mkdtempSync(join(tmpdir(), 'kcl-ts-local-'));
   mkdirSync(work, { recursive: true });
-  const processedFile = join(work, 'processed.jsonl');
-  // A reused --work-dir must not count an earlier run's records.
-  writeFileSync(processedFile, '');
   const started: ServiceProcess[] = [];
-  let producer: Producer | undefined;
-  let ticker: NodeJS.Timeout | undefined;
   let stopFirstRecord: (() => void) | undefined;
+  // Until the supervisor takes over, a stop signal ends the start-up after the step under way: the
+  // emulators run in process groups of their own, so without this a Ctrl-C here would leave them running.
+  let interrupted: NodeJS.Signals | undefined;
+  let stopping = false;
+  const onEarlySignal = (signal: NodeJS.Signals) => {
+    if (!interrupted) say(io, stopping ? `${signal}: already stopping the emulators` : `${signal}: stopping once the current start-up step is done`);
+    interrupted = signal;
+  };
+  let listening = false;
+  const earlySignals = (on: boolean) => {
+    if (on === listening) return;
+    listening = on;
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) (on ? process.on(s, onEarlySignal) : process.off(s, onEarlySignal));
+  };
+  earlySignals(true);
+  /** The exit code of a start-up stopped by a signal (128 + its number). */
+  const stoppedEarly = () => 128 + constants.signals[interrupted ?? 'SIGTERM'];
   try {
     const java = findJava(opts.java, env, io.cwd);
     await ensureJars('kcl-multilang', { env, log: (l) => warn(io, l) });
     const packages = await ensureEmulators({ env, cwd: io.cwd, log: (l) => warn(io, l) });
+    if (interrupted) return stoppedEarly();
     say(io, `kcl-ts local: work folder ${work}`);
-    const kinesis = await startKinesis({ packageDir: packages['kinesis-local'], port: opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
+    const kinesis = await startKinesis({ packageDir: packages['kinesis-local'], port: fromFile?.kinesisPort ?? opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
     started.push(kinesis.process);
     say(io, `  Kinesis emulator (kinesis-local) on ${kinesis.endpoint}, stream ${stream} ACTIVE`);
-    const dynamo = await startDynalite({ packageDir: packages.dynalite, port: opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
+    if (interrupted) return stoppedEarly();
+    const dynamo = await startDynalite({ packageDir: packages.dynalite, port: fromFile?.dynamodbPort ?? opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
     started.push(dynamo.process);
     say(io, `  DynamoDB emulator (dynalite) on ${dynamo.endpoint}`);
+    if (interrupted) return stoppedEarly();
     const emulatorsUp = Date.now();
     const shardIds = (await listShards(kinesis.endpoint, stream)).map((s) => s.ShardId);
     await createLeaseTable(dynamo.endpoint, app, shardIds);
-    const consumer = opts.consumer ? resolve(io.cwd, opts.consumer) : join(packageRoot(), 'dist', 'local', 'demo-consumer.js');
-    const propertiesFile = join(work, `${app}.properties`);
-    writeFileSync(propertiesFile, localProperties({ app, stream, consumer, kinesis: kinesis.endpoint, dynamodb: dynamo.endpoint }));
-    say(io, `  daemon properties: ${propertiesFile}`);
-    say(io, `  consumer logs: ${join(work, 'consumer.log')}  (Ctrl-C stops everything cleanly)`);
+    if (interrupted) return stoppedEarly();
+    let propertiesFile: string;
+    if (fromFile) {
+      propertiesFile = fromFile.file;
+      say(io, `  tables of ${app} created, one lease per shard; daemon properties: ${propertiesFile}`);
+    } else {
+      const consumer = opts.consumer ? resolve(io.cwd, opts.consumer) : join(packageRoot(), 'dist', 'local', 'demo-consumer.js');
+      propertiesFile = join(work, `${app}.properties`);
+      writeFileSync(propertiesFile, localProperties({ app, stream, consumer, kinesis: kinesis.endpoint, dynamodb: dynamo.endpoint }));
+      say(io, `  daemon properties: ${propertiesFile}`);
+    }
+    const consumerLog = env.KCL_TS_LOG_DEST ?? join(work, 'consumer.log');
+    say(io, `  consumer logs: ${consumerLog}, daemon log: ${join(work, 'daemon.log')}  (Ctrl-C stops everything cleanly)`);
 
-    // Signals reach the daemon through this emitter, so an automatic stop counts as one we asked for.
-    const signals = new EventEmitter();
-    const relay = (signal: NodeJS.Signals) => signals.emit(signal, signal);
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, relay);
-    const daemonEnv = { ...env, KCL_TS_DEMO_OUT: processedFile, KCL_TS_LOG_DEST: env.KCL_TS_LOG_DEST ?? join(work, 'consumer.log') };
-    let stopping = false;
     // Startup time, shown once in the status line: emulators up → first record processed (goal: < 15 s).
+    // Only the demo consumer writes the file it watches.
+    const demo = !fromFile && !opts.consumer;
+    const processedFile = join(work, 'processed.jsonl');
     let firstRecord: string | undefined;
-    let firstShown = false;
-    stopFirstRecord = opts.consumer ? undefined : whenFirstRecord(processedFile, emulatorsUp, (ms) => (firstRecord = `first record ${(ms / 1000).toFixed(1)} s after the emulators were up`));
-    const daemon = runDaemon({
+    if (demo) {
+      // A reused --work-dir must not count an earlier run's records.
+      writeFileSync(processedFile, '');
+      stopFirstRecord = whenFirstRecord(processedFile, emulatorsUp, (ms) => (firstRecord = `first record ${(ms / 1000).toFixed(1)} s after the emulators were up`));
+    }
+    earlySignals(false); // the supervisor handles them from here (it registers its own at once)
+    return await superviseLocalRun({
+      io,
+      env: { ...env, KCL_TS_LOG_DEST: consumerLog, ...(demo ? { KCL_TS_DEMO_OUT: processedFile } : {}) },
+      firstRecord: () => firstRecord,
       propertiesFile,
       java: java.path,
-      logConfig: join(packageRoot(), 'properties', 'logback-warn.xml'),
-      io: { ...io, env: daemonEnv },
-      signals: signals as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
-      onStart: () => {
-        producer = startProducer({ endpoint: kinesis.endpoint, stream, ratePerSecond: opts.rate ?? 20, keys: 10, total: opts.records });
-      },
-    }).finally(() => {
-      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, relay);
+      kinesisEndpoint: kinesis.endpoint,
+      dynamodbEndpoint: dynamo.endpoint,
+      stream,
+      leaseTable: fromFile?.leaseTable ?? app,
+      rate: opts.rate ?? 20,
+      records: opts.records,
+      timeoutMs: opts.timeoutMs ?? 180_000,
+      drainMs: opts.drainMs ?? 15_000,
+      work,
+      consumerLog,
     });
-
-    ticker = setInterval(() => {
-      void (async () => {
-        const leases = await scanLeases(dynamo.endpoint, app).catch(() => []);
-        const done = opts.consumer ? undefined : countLines(processedFile);
-        const checkpoints = leases.map((l) => `${l.leaseKey} at ${shortSequence(l.checkpoint)}`).join(', ');
-        const first = firstRecord && !firstShown ? ` · ${firstRecord}` : '';
-        if (first) firstShown = true;
-        say(io, `put ${producer?.put ?? 0}${done === undefined ? '' : ` · processed ${done}`} · checkpoints: ${checkpoints}${first}`);
-        const target = opts.records;
-        if (target !== undefined && !stopping && done !== undefined && done >= target && producer && producer.put >= target) {
-          stopping = true;
-          say(io, `all ${target} records processed: shutting down`);
-          signals.emit('SIGTERM', 'SIGTERM');
-        }
-      })();
-    }, 2000);
-
-    const code = await daemon;
-    clearInterval(ticker);
-    await producer?.stop();
-    const processed = opts.consumer ? undefined : countLines(processedFile);
-    say(io, `daemon stopped (exit ${code}); put ${producer?.put ?? 0}${processed === undefined ? '' : `, processed ${processed}`}`);
-    if (opts.records !== undefined && processed !== undefined && processed < opts.records) return code || 1;
-    return code;
   } finally {
-    if (ticker) clearInterval(ticker);
+    stopping = true;
+    earlySignals(true); // a Ctrl-C now must not end kcl-ts before the emulators are stopped
     stopFirstRecord?.();
-    await producer?.stop();
     await Promise.all(started.map((p) => p.stop()));
+    if (started.length > 0) say(io, 'emulators stopped');
+    earlySignals(false);
   }
 }

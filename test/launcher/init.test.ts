@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runInit } from '../../src/launcher/init.js';
+import { LOCAL_CREDENTIALS_EXPORT } from '../../src/launcher/init-next-steps.js';
+import { LOCAL_AWS_ENV } from '../../src/local/stack.js';
 import { parseProperties } from '../../src/launcher/properties.js';
 import { validateProperties } from '../../src/launcher/validate.js';
 import type { CliIO } from '../../src/launcher/io.js';
@@ -50,7 +52,7 @@ test('init --local scaffolds consumer.mjs and a properties file that validates w
   assert.equal(text.match(/^# /gm)!.length, Object.keys(values).length + 1, 'a comment per key, plus the header');
   assert.deepEqual(validate(file, cwd), []);
   assert.match(io.out(), /created svc\/consumer\.mjs\ncreated svc\/orders-app\.properties\n/);
-  assert.match(io.out(), /kcl-ts validate -p svc\/orders-app\.properties\n.*kcl-ts run -p svc\/orders-app\.properties\n$/);
+  assert.match(io.out(), /\n  npx kcl-ts validate -p svc\/orders-app\.properties\n  npx kcl-ts local -p svc\/orders-app\.properties --records 100 /);
   assert.equal(io.err(), '');
 });
 
@@ -127,4 +129,54 @@ test('the generated consumer runs under the daemon protocol and checkpoints', { 
   assert.deepEqual(daemon.checkpoints.map((c) => [c.sequenceNumber, c.during]), [[batch[2]!.sequenceNumber, 'shutdownRequested']]);
   assert.deepEqual(daemon.strayLines, []);
   assert.match(readFileSync(join(cwd, 'log.jsonl'), 'utf8'), new RegExp(batch[0]!.sequenceNumber));
+});
+
+/** The lines after `next:`. */
+const steps = (out: string): string[] => out.slice(out.indexOf('next:\n') + 'next:\n'.length).split('\n').filter(Boolean);
+
+test('init --local prints steps that work as typed: npx, an install line for what is missing, local -p with the generated file, fake credentials and tables for the daemon alone', () => {
+  const cwd = tempDir('kcl-ts-init-');
+  try {
+    const io = fakeIo(cwd);
+    assert.equal(runInit({ dir: 'svc', name: 'orders-app', stream: 'orders', local: true }, io), 0);
+    const p = 'svc/orders-app.properties';
+    assert.deepEqual(steps(io.out()), [
+      // kcl-ts is not installed here (kcl-ts local installs the emulators itself on first use)
+      '  npm install kcl-ts',
+      `  npx kcl-ts validate -p ${p}`,
+      `  npx kcl-ts local -p ${p} --records 100   # emulators + stream orders + tables + your consumer; puts 100 records, stops once all are checkpointed`,
+      `  npx kcl-ts local -p ${p}   # the same, producing until Ctrl-C`,
+      'with emulators you run yourself on those endpoints (stream created), the daemon alone:',
+      `  ${LOCAL_CREDENTIALS_EXPORT}`,
+      `  npx kcl-ts tables create -p ${p}`,
+      `  npx kcl-ts run -p ${p}`,
+    ]);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('init prints no install line when kcl-ts is installed; --dir outside the current folder installs there', () => {
+  const cwd = tempDir('kcl-ts-init-');
+  const elsewhere = tempDir('kcl-ts-init-');
+  try {
+    mkdirSync(join(cwd, 'node_modules'));
+    symlinkSync(repoRoot, join(cwd, 'node_modules', 'kcl-ts'), 'dir');
+    const io = fakeIo(cwd);
+    assert.equal(runInit({ dir: '.', name: 'app', stream: 's', local: true }, io), 0);
+    assert.equal(steps(io.out())[0], '  npx kcl-ts validate -p app.properties');
+    const plain = fakeIo(cwd);
+    assert.equal(runInit({ dir: 'plain', name: 'app', stream: 's' }, plain), 0);
+    assert.deepEqual(steps(plain.out()), ['  npx kcl-ts validate -p plain/app.properties', '  npx kcl-ts run -p plain/app.properties']);
+    const away = fakeIo(cwd);
+    assert.equal(runInit({ dir: elsewhere, name: 'app', stream: 's' }, away), 0);
+    assert.equal(steps(away.out())[0], `  npm install --prefix ${elsewhere} kcl-ts`);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
+});
+
+test('the printed fake credentials are the ones kcl-ts local gives the daemon', () => {
+  assert.equal(LOCAL_CREDENTIALS_EXPORT, `export ${Object.entries(LOCAL_AWS_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 });

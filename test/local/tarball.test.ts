@@ -79,6 +79,6 @@ test('a project that installed the packed tarball runs `npx kcl-ts local --recor
   assert.match(local.output, /installing the emulators kinesis-local@[\d.]+, dynalite@[\d.]+/);
   assert.match(local.output, /DynamoDB emulator \(dynalite\) on http:\/\/127\.0\.0\.1:/);
   assert.match(local.output, /first record [\d.]+ s after the emulators were up/);
-  assert.match(local.output, /daemon stopped \(exit 0\); put 20, processed 20/);
+  assert.match(local.output, /daemon stopped \(exit 0\); final: put 20\/20 · processed 20 · checkpointed 20 · /);
   t.diagnostic(`emulators installed on demand: ${(du(join(work, 'emulators')) / 1e6).toFixed(1)} MB`);
 });
