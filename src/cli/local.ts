@@ -25,9 +25,9 @@ interface LocalFlags {
 /** `kcl-ts local`: the local stack without Docker. */
 export function localCommand(io: CliIO, setExit: (code: number) => void): Command {
   return new Command('local')
-    .description('run kinesis-local + DynamoDB Local + the real daemon with a demo consumer and producer (Ctrl-C stops all)')
+    .description('run kinesis-local + dynalite + the real daemon with a demo consumer and producer (Ctrl-C stops all)')
     .option('--kinesis-port <port>', 'Kinesis emulator port', int('--kinesis-port', 1), 4568)
-    .option('--dynamodb-port <port>', 'DynamoDB Local port', int('--dynamodb-port', 1), 8000)
+    .option('--dynamodb-port <port>', 'DynamoDB emulator (dynalite) port', int('--dynamodb-port', 1), 8000)
     .option('--stream <name>', 'stream to create', 'kcl-ts-demo')
     .option('--shards <n>', 'shards of the stream', int('--shards', 1), 2)
     .option('--consumer <file>', 'run this consumer script instead of the demo consumer')

@@ -7,6 +7,7 @@ import { jarsCommand } from './jars.js';
 import { localCommand } from './local.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
+import { tablesCommand } from './tables.js';
 import { doctorCommand, initCommand, validateCommand } from './tools.js';
 
 function packageVersion(): string {
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   program.addCommand(initCommand(io, setExit));
   program.addCommand(doctorCommand(io, setExit));
   program.addCommand(jarsCommand(io, setExit));
+  program.addCommand(tablesCommand(io, setExit));
   return program;
 }
 

@@ -11,8 +11,8 @@ import { packageRoot } from './package-root.js';
  * `streams-bridge` is the runtime classpath of kcl-ts's DynamoDB Streams bridge (the daemon's jars plus the
  * adapter's); the bridge's own jar is built from that folder's sources (see bridge-jar.ts).
  */
-export type JarSet = 'kcl-multilang' | 'dynamodb-local' | 'elasticmq' | 'streams-bridge';
-export const JAR_SETS: readonly JarSet[] = ['kcl-multilang', 'dynamodb-local', 'elasticmq', 'streams-bridge'];
+export type JarSet = 'kcl-multilang' | 'elasticmq' | 'streams-bridge';
+export const JAR_SETS: readonly JarSet[] = ['kcl-multilang', 'elasticmq', 'streams-bridge'];
 
 /** One file of a jar set, as recorded in jars.lock.json. */
 export interface LockedFile {

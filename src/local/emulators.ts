@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { LauncherError, LauncherErrorCode } from '../launcher/errors.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { awsJson } from './aws-json.js';
+import { LocalError, LocalErrorCode } from './errors.js';
 import { assertPortFree, ServiceProcess } from './process.js';
 
 /** Options of {@link startKinesis}. */
@@ -16,15 +17,12 @@ export interface KinesisEmulatorOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** Folder of the npm package `kinesis-local` (the kinesis-mock engine LocalStack uses). */
-export function kinesisLocalDir(): string {
+/** Folder of an emulator npm package: `kinesis-local` (the kinesis-mock engine LocalStack uses) or `dynalite`. */
+export function emulatorPackageDir(name: 'kinesis-local' | 'dynalite'): string {
   try {
-    return dirname(createRequire(import.meta.url).resolve('kinesis-local/package.json'));
+    return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
   } catch {
-    throw new LauncherError(
-      LauncherErrorCode.JARS_MISSING,
-      'The Kinesis emulator (npm package kinesis-local) is not installed: run `npm install --save-dev kinesis-local`',
-    );
+    throw new LocalError(LocalErrorCode.EMULATOR_MISSING, `The emulator npm package ${name} is not installed: run \`npm install --save-dev ${name}\``);
   }
 }
 
@@ -34,9 +32,11 @@ export async function startKinesis(opts: KinesisEmulatorOptions): Promise<{ proc
   const tlsPort = opts.tlsPort ?? port - 1;
   await assertPortFree(port, 'the Kinesis emulator', '--kinesis-port');
   await assertPortFree(tlsPort, 'the Kinesis emulator (TLS)', '--kinesis-port');
-  const dir = kinesisLocalDir();
+  const dir = emulatorPackageDir('kinesis-local');
   const streams = Object.entries(opts.streams ?? {});
-  const proc = new ServiceProcess('kinesis-local', process.execPath, [join(dir, 'main.js')], {
+  // kinesis-mock always listens on every interface: the preload makes that 127.0.0.1.
+  const preload = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'loopback-preload.js')).href;
+  const proc = new ServiceProcess('kinesis-local', process.execPath, ['--import', preload, join(dir, 'main.js')], {
     // The engine reads server.json relative to its working directory.
     cwd: dir,
     logFile: opts.logFile,
@@ -68,34 +68,27 @@ export async function startKinesis(opts: KinesisEmulatorOptions): Promise<{ proc
   return { process: proc, endpoint };
 }
 
-/** Options of {@link startDynamoDb}. */
-export interface DynamoDbLocalOptions {
+/** Options of {@link startDynalite}. */
+export interface DynaliteOptions {
   /** @default 8000 */
   port?: number;
-  java: string;
-  /** DynamoDB Local's classpath (`ensureJars('dynamodb-local')`). */
-  classpath: readonly string[];
   logFile: string;
   env: NodeJS.ProcessEnv;
 }
 
-/** Starts DynamoDB Local in memory; resolves when it answers ListTables. */
-export async function startDynamoDb(opts: DynamoDbLocalOptions): Promise<{ process: ServiceProcess; endpoint: string }> {
+/**
+ * Starts dynalite (npm, Apache-2.0) in memory on 127.0.0.1, with table create/update/delete taking no
+ * time; resolves when it answers ListTables. It has no streams and no transactions, and cannot add a GSI
+ * to an existing table: create the KCL tables first (`createKclTables`).
+ */
+export async function startDynalite(opts: DynaliteOptions): Promise<{ process: ServiceProcess; endpoint: string }> {
   const port = opts.port ?? 8000;
-  await assertPortFree(port, 'DynamoDB Local', '--dynamodb-port');
+  await assertPortFree(port, 'the DynamoDB emulator (dynalite)', '--dynamodb-port');
+  const dir = emulatorPackageDir('dynalite');
   const proc = new ServiceProcess(
-    'DynamoDB Local',
-    opts.java,
-    [
-      '-cp',
-      opts.classpath.join(':'),
-      'com.amazonaws.services.dynamodbv2.local.main.ServerRunner',
-      '-inMemory',
-      '-sharedDb',
-      '-disableTelemetry',
-      '-port',
-      String(port),
-    ],
+    'dynalite',
+    process.execPath,
+    [join(dir, 'cli.js'), '--host', '127.0.0.1', '--port', String(port), '--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0'],
     { env: opts.env, logFile: opts.logFile },
   );
   const endpoint = `http://127.0.0.1:${port}`;

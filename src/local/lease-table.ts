@@ -1,4 +1,5 @@
 import { awsJson, AwsCallError } from './aws-json.js';
+import { createKclTables, kclTableNames } from './kcl-tables.js';
 
 /** One row of the KCL lease table, as far as kcl-ts reads it. */
 export interface Lease {
@@ -12,41 +13,35 @@ export interface Lease {
 type AttributeValue = { S?: string; N?: string; SS?: string[] };
 
 /**
- * Creates the KCL 3 lease table (on-demand, with the `LeaseOwnerToLeaseKeyIndex` GSI) and one lease per
+ * Creates the three KCL 3 tables ({@link createKclTables}: the lease table with its
+ * `LeaseOwnerToLeaseKeyIndex` GSI, `<app>-CoordinatorState`, `<app>-WorkerMetricStats`) and one lease per
  * shard at `position`. A daemon that finds leases ready skips its random 1–30 s wait for an empty table
  * and starts processing in seconds instead of up to a minute.
  */
-export async function createLeaseTable(endpoint: string, table: string, shardIds: readonly string[], position = 'TRIM_HORIZON'): Promise<void> {
-  await awsJson(endpoint, 'dynamodb', 'CreateTable', {
-    TableName: table,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'leaseKey', AttributeType: 'S' },
-      { AttributeName: 'leaseOwner', AttributeType: 'S' },
-    ],
-    KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'LeaseOwnerToLeaseKeyIndex',
-        KeySchema: [
-          { AttributeName: 'leaseOwner', KeyType: 'HASH' },
-          { AttributeName: 'leaseKey', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
-    ],
-  });
+export async function createLeaseTable(endpoint: string, app: string, shardIds: readonly string[], position = 'TRIM_HORIZON'): Promise<void> {
+  const names = kclTableNames({ applicationName: app });
+  await createKclTables(endpoint, names);
+  await putLeases(endpoint, names.lease, shardIds, position);
+}
+
+/** Puts one unowned lease per shard at `position`; a shard that already has a lease keeps it (and its checkpoint). */
+export async function putLeases(endpoint: string, table: string, shardIds: readonly string[], position = 'TRIM_HORIZON'): Promise<void> {
   for (const shardId of shardIds) {
-    await awsJson(endpoint, 'dynamodb', 'PutItem', {
-      TableName: table,
-      Item: {
-        leaseKey: { S: shardId },
-        checkpoint: { S: position },
-        checkpointSubSequenceNumber: { N: '0' },
-        leaseCounter: { N: '0' },
-        ownerSwitchesSinceCheckpoint: { N: '0' },
-      },
-    });
+    try {
+      await awsJson(endpoint, 'dynamodb', 'PutItem', {
+        TableName: table,
+        Item: {
+          leaseKey: { S: shardId },
+          checkpoint: { S: position },
+          checkpointSubSequenceNumber: { N: '0' },
+          leaseCounter: { N: '0' },
+          ownerSwitchesSinceCheckpoint: { N: '0' },
+        },
+        ConditionExpression: 'attribute_not_exists(leaseKey)',
+      });
+    } catch (err) {
+      if (!(err instanceof AwsCallError && err.type === 'ConditionalCheckFailedException')) throw err;
+    }
   }
 }
 

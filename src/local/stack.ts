@@ -8,8 +8,9 @@ import { findJava } from '../launcher/java.js';
 import { packageRoot } from '../launcher/package-root.js';
 import { runDaemon } from '../launcher/run.js';
 import { startProducer, type Producer } from './demo-producer.js';
-import { startDynamoDb, startKinesis } from './emulators.js';
+import { startDynalite, startKinesis } from './emulators.js';
 import { createLeaseTable, scanLeases } from './lease-table.js';
+import { whenFirstRecord } from './first-record.js';
 import { listShards } from './kinesis.js';
 import type { ServiceProcess } from './process.js';
 
@@ -83,7 +84,7 @@ function countLines(file: string): number {
 }
 
 /**
- * `kcl-ts local`: kinesis-local + DynamoDB Local + the real MultiLangDaemon running the demo consumer
+ * `kcl-ts local`: kinesis-local + dynalite + the real MultiLangDaemon running the demo consumer
  * (or yours), fed by a demo producer; shows records flowing; Ctrl-C shuts everything down cleanly.
  * Resolves with the exit code.
  */
@@ -95,20 +96,23 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
   const work = opts.workDir ? resolve(io.cwd, opts.workDir) : mkdtempSync(join(tmpdir(), 'kcl-ts-local-'));
   mkdirSync(work, { recursive: true });
   const processedFile = join(work, 'processed.jsonl');
+  // A reused --work-dir must not count an earlier run's records.
+  writeFileSync(processedFile, '');
   const started: ServiceProcess[] = [];
   let producer: Producer | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  let stopFirstRecord: (() => void) | undefined;
   try {
     const java = findJava(opts.java, env, io.cwd);
     await ensureJars('kcl-multilang', { env, log: (l) => warn(io, l) });
-    const ddbJars = await ensureJars('dynamodb-local', { env, log: (l) => warn(io, l) });
     say(io, `kcl-ts local: work folder ${work}`);
     const kinesis = await startKinesis({ port: opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
     started.push(kinesis.process);
     say(io, `  Kinesis emulator (kinesis-local) on ${kinesis.endpoint}, stream ${stream} ACTIVE`);
-    const dynamo = await startDynamoDb({ port: opts.dynamodbPort, java: java.path, classpath: ddbJars.classpath, env, logFile: join(work, 'dynamodb.log') });
+    const dynamo = await startDynalite({ port: opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
     started.push(dynamo.process);
-    say(io, `  DynamoDB Local on ${dynamo.endpoint}`);
+    say(io, `  DynamoDB emulator (dynalite) on ${dynamo.endpoint}`);
+    const emulatorsUp = Date.now();
     const shardIds = (await listShards(kinesis.endpoint, stream)).map((s) => s.ShardId);
     await createLeaseTable(dynamo.endpoint, app, shardIds);
     const consumer = opts.consumer ? resolve(io.cwd, opts.consumer) : join(packageRoot(), 'dist', 'local', 'demo-consumer.js');
@@ -123,6 +127,10 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, relay);
     const daemonEnv = { ...env, KCL_TS_DEMO_OUT: processedFile, KCL_TS_LOG_DEST: env.KCL_TS_LOG_DEST ?? join(work, 'consumer.log') };
     let stopping = false;
+    // Startup time, shown once in the status line: emulators up → first record processed (goal: < 15 s).
+    let firstRecord: string | undefined;
+    let firstShown = false;
+    stopFirstRecord = opts.consumer ? undefined : whenFirstRecord(processedFile, emulatorsUp, (ms) => (firstRecord = `first record ${(ms / 1000).toFixed(1)} s after the emulators were up`));
     const daemon = runDaemon({
       propertiesFile,
       java: java.path,
@@ -141,7 +149,9 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
         const leases = await scanLeases(dynamo.endpoint, app).catch(() => []);
         const done = opts.consumer ? undefined : countLines(processedFile);
         const checkpoints = leases.map((l) => `${l.leaseKey} at ${shortSequence(l.checkpoint)}`).join(', ');
-        say(io, `put ${producer?.put ?? 0}${done === undefined ? '' : ` · processed ${done}`} · checkpoints: ${checkpoints}`);
+        const first = firstRecord && !firstShown ? ` · ${firstRecord}` : '';
+        if (first) firstShown = true;
+        say(io, `put ${producer?.put ?? 0}${done === undefined ? '' : ` · processed ${done}`} · checkpoints: ${checkpoints}${first}`);
         const target = opts.records;
         if (target !== undefined && !stopping && done !== undefined && done >= target && producer && producer.put >= target) {
           stopping = true;
@@ -160,6 +170,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
     return code;
   } finally {
     if (ticker) clearInterval(ticker);
+    stopFirstRecord?.();
     await producer?.stop();
     await Promise.all(started.map((p) => p.stop()));
   }

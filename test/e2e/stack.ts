@@ -1,13 +1,11 @@
-// The real stack for end-to-end tests: kinesis-local + DynamoDB Local (shared by a test file) and the
+// The real stack for end-to-end tests: kinesis-local + dynalite (shared by a test file) and the
 // real `kcl-ts run` launcher starting the real MultiLangDaemon with a fixture processor.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureJars } from '../../src/launcher/jars.js';
-import { findJava } from '../../src/launcher/java.js';
-import { startDynamoDb, startKinesis } from '../../src/local/emulators.js';
+import { startDynalite, startKinesis } from '../../src/local/emulators.js';
 import { awsJson } from '../../src/local/aws-json.js';
 import type { PutResult } from '../../src/local/kinesis.js';
 import { comparePositions } from '../../src/checkpoint/index.js';
@@ -42,13 +40,11 @@ function randomPort(): number {
 export async function startEmulators(): Promise<Emulators> {
   const work = tempDir('kcl-ts-e2e-');
   const env = { ...process.env, ...AWS_ENV };
-  const java = findJava(undefined, env, process.cwd());
-  const ddbJars = await ensureJars('dynamodb-local', { env });
   const started: ServiceProcess[] = [];
   try {
     const kinesis = await startKinesis({ port: randomPort(), env, logFile: join(work, 'kinesis.log') });
     started.push(kinesis.process);
-    const dynamo = await startDynamoDb({ port: randomPort(), java: java.path, classpath: ddbJars.classpath, env, logFile: join(work, 'dynamodb.log') });
+    const dynamo = await startDynalite({ port: randomPort(), env, logFile: join(work, 'dynamodb.log') });
     started.push(dynamo.process);
     return {
       kinesis: kinesis.endpoint,

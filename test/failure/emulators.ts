@@ -1,5 +1,6 @@
-// Real emulators for the dead-letter tests: ElasticMQ (SQS, the pinned Maven jars) and s3rver (S3, npm).
-import { writeFileSync } from 'node:fs';
+// Real emulators for the dead-letter tests: ElasticMQ (SQS, the pinned Maven jars) and s3rver (S3, npm), both
+// on 127.0.0.1 only (test/local/loopback.test.ts checks it).
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { ensureJars } from '../../src/launcher/jars.js';
@@ -31,7 +32,12 @@ export function randomPort(): number {
 }
 
 /** Starts ElasticMQ in memory on a random port (config file: bind and visible address on that port). */
-export async function startElasticMq(work = tempDir('kcl-ts-emq-')): Promise<{ endpoint: string; stop(): Promise<void> }> {
+export async function startElasticMq(workDir?: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  // A folder of our own is removed on stop; the caller's is the caller's.
+  const work = workDir ?? tempDir('kcl-ts-emq-');
+  const cleanup = () => {
+    if (!workDir) rmSync(work, { recursive: true, force: true });
+  };
   const env = testEnv();
   const java = findJava(undefined, env, process.cwd());
   const jars = await ensureJars('elasticmq', { env });
@@ -61,16 +67,22 @@ export async function startElasticMq(work = tempDir('kcl-ts-emq-')): Promise<{ e
       { env, logFile: join(work, 'elasticmq.log') },
     );
     const endpoint = `http://127.0.0.1:${port}`;
-    await proc.waitReady(async () => (await fetch(`${endpoint}/?Action=ListQueues`)).ok, 60_000);
-    return { endpoint, stop: () => proc.stop() };
+    try {
+      await proc.waitReady(async () => (await fetch(`${endpoint}/?Action=ListQueues`)).ok, 60_000);
+    } catch (err) {
+      cleanup();
+      throw err;
+    }
+    return { endpoint, stop: () => proc.stop().finally(cleanup) };
   }
 }
 
 /** Starts s3rver in this process on a random port. */
 export async function startS3(buckets: string[]): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: tempDir('kcl-ts-s3rver-'), configureBuckets: buckets.map((name) => ({ name })) });
+  const directory = tempDir('kcl-ts-s3rver-');
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
   const { port } = await server.run();
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close() };
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close().finally(() => rmSync(directory, { recursive: true, force: true })) };
 }
 
 /** Creates an SQS queue; returns its URL. */

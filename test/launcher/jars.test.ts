@@ -46,7 +46,7 @@ const M2 = join(process.env.HOME ?? homedir(), '.m2', 'repository');
 const work = tempDir('kcl-ts-jars-');
 
 /** The sets these tests install from and copy (others in JAR_SETS only get the lock checks). */
-const USED = ['kcl-multilang', 'dynamodb-local'] as const satisfies readonly JarSet[];
+const USED = ['kcl-multilang', 'elasticmq'] as const satisfies readonly JarSet[];
 type UsedSet = (typeof USED)[number];
 /** The verified installed caches (installed first when missing: that runs mvn). */
 const installed = {} as Record<UsedSet, ResolvedJars>;
@@ -108,12 +108,12 @@ function script(name: string, body: string): string {
 
 test('pinnedArtifact reads the pom; each lock is for that artifact', () => {
   assert.equal(pinnedArtifact('kcl-multilang'), 'software.amazon.kinesis:amazon-kinesis-client-multilang:3.1.3');
-  assert.equal(pinnedArtifact('dynamodb-local'), 'com.amazonaws:DynamoDBLocal:2.6.1');
+  assert.equal(pinnedArtifact('elasticmq'), 'org.elasticmq:elasticmq-server_2.13:1.7.1');
   for (const set of JAR_SETS) assert.equal(readLock(set).artifact, pinnedArtifact(set), set);
 });
 
 test('every lock entry: sha256 of 64 hex chars, positive size, Maven path ending with the file name; files unique', () => {
-  const counts: Partial<Record<JarSet, number>> = { 'kcl-multilang': 131, 'dynamodb-local': 85 };
+  const counts: Partial<Record<JarSet, number>> = { 'kcl-multilang': 131, elasticmq: 39 };
   for (const set of JAR_SETS) {
     const lock = readLock(set);
     assert.ok(lock.files.length > 0, set);
@@ -250,13 +250,13 @@ function cacheCopy(name: string, set: UsedSet) {
 }
 
 test('ensureJars: a verified cache is used as is (no Maven, no download)', async () => {
-  const { dir, env } = cacheCopy('cache-ok', 'dynamodb-local');
-  assert.equal(dir, join(env.KCL_TS_CACHE!, 'dynamodb-local-2.6.1'));
+  const { dir, env } = cacheCopy('cache-ok', 'elasticmq');
+  assert.equal(dir, join(env.KCL_TS_CACHE!, 'elasticmq-1.7.1'));
   const log: string[] = [];
-  const jars = await ensureJars('dynamodb-local', { env, mvn: '/nonexistent/mvn', log: (l) => log.push(l) });
+  const jars = await ensureJars('elasticmq', { env, mvn: '/nonexistent/mvn', log: (l) => log.push(l) });
   assert.equal(jars.source, 'cache');
   assert.equal(jars.dir, dir);
-  assert.equal(jars.classpath.length, 80, 'the .so/.dylib/.dll natives are not on the classpath');
+  assert.equal(jars.classpath.length, 39);
   assert.ok(jars.classpath.every((e) => e.endsWith('.jar')));
   assert.deepEqual(log, []);
 });
@@ -292,19 +292,19 @@ function fakeMvn(name: string, body: string): { mvn: string; record: string } {
 test('ensureJars: Maven runs copy-dependencies in maven/<set> into a partial folder, renamed once verified; extra files are logged', async () => {
   const root = join(work, 'cache-fake-mvn');
   const env = { ...process.env, KCL_TS_CACHE: root };
-  const { mvn, record } = fakeMvn('mvn-copy', `ln '${installed['dynamodb-local'].dir}'/* "$out"/ && echo x > "$out/extra-not-locked.txt"`);
+  const { mvn, record } = fakeMvn('mvn-copy', `ln '${installed.elasticmq.dir}'/* "$out"/ && echo x > "$out/extra-not-locked.txt"`);
   const log: string[] = [];
-  const jars = await ensureJars('dynamodb-local', { env, mvn, log: (l) => log.push(l) });
+  const jars = await ensureJars('elasticmq', { env, mvn, log: (l) => log.push(l) });
   assert.equal(jars.source, 'maven');
-  const dir = join(root, 'dynamodb-local-2.6.1');
+  const dir = join(root, 'elasticmq-1.7.1');
   assert.equal(jars.dir, dir);
   const [cwd, ...args] = readFileSync(record, 'utf8').trim().split('\n');
-  assert.equal(cwd, join(packageRoot(), 'maven', 'dynamodb-local'));
+  assert.equal(cwd, join(packageRoot(), 'maven', 'elasticmq'));
   assert.deepEqual(args.slice(0, 4), ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime']);
   assert.equal(args[4], `-DoutputDirectory=${dir}.partial-${process.pid}`);
   assert.match(log.join('\n'), /ignoring files not in the lock: extra-not-locked\.txt/);
-  assert.deepEqual(await verifyJars(dir, readLock('dynamodb-local')), []);
-  assert.deepEqual(readdirSync(root), ['dynamodb-local-2.6.1']);
+  assert.deepEqual(await verifyJars(dir, readLock('elasticmq')), []);
+  assert.deepEqual(readdirSync(root), ['elasticmq-1.7.1']);
 });
 
 test('ensureJars: Maven failing → JARS_INSTALL_FAILED with its exit code, its output logged, nothing cached', async () => {
@@ -312,10 +312,10 @@ test('ensureJars: Maven failing → JARS_INSTALL_FAILED with its exit code, its 
   const { mvn } = fakeMvn('mvn-fail', 'echo "[ERROR] Failed to execute goal: could not resolve dependencies" >&2\nexit 1');
   const log: string[] = [];
   const err = await rejectsWith(
-    ensureJars('dynamodb-local', { env: { KCL_TS_CACHE: root }, mvn, repoUrl: 'http://127.0.0.1:9', log: (l) => log.push(l) }),
+    ensureJars('elasticmq', { env: { KCL_TS_CACHE: root }, mvn, repoUrl: 'http://127.0.0.1:9', log: (l) => log.push(l) }),
     LauncherErrorCode.JARS_INSTALL_FAILED,
   );
-  assert.match(err.message, /Maven failed \(exit 1\) resolving com\.amazonaws:DynamoDBLocal:2\.6\.1/);
+  assert.match(err.message, /Maven failed \(exit 1\) resolving org\.elasticmq:elasticmq-server_2\.13:1\.7\.1/);
   assert.match(log.join('\n'), /\[ERROR\] Failed to execute goal/);
   assert.deepEqual(readdirSync(root), []);
 });
@@ -323,15 +323,15 @@ test('ensureJars: Maven failing → JARS_INSTALL_FAILED with its exit code, its 
 test('ensureJars: Maven "succeeding" without the files → JARS_CHECKSUM, nothing cached', async () => {
   const root = join(work, 'cache-mvn-empty');
   const { mvn } = fakeMvn('mvn-empty', 'exit 0');
-  const err = await rejectsWith(ensureJars('dynamodb-local', { env: { KCL_TS_CACHE: root }, mvn }), LauncherErrorCode.JARS_CHECKSUM);
-  assert.match(err.message, /Installed jars of com\.amazonaws:DynamoDBLocal:2\.6\.1 do not match jars\.lock\.json: .* is missing/);
+  const err = await rejectsWith(ensureJars('elasticmq', { env: { KCL_TS_CACHE: root }, mvn }), LauncherErrorCode.JARS_CHECKSUM);
+  assert.match(err.message, /Installed jars of org\.elasticmq:elasticmq-server_2\.13:1\.7\.1 do not match jars\.lock\.json: .* is missing/);
   assert.deepEqual(readdirSync(root), []);
 });
 
 test('ensureJars: Maven killed by a signal is a failed install, not "Maven not found"', async () => {
   const root = join(work, 'cache-mvn-killed');
   const { mvn } = fakeMvn('mvn-killed', 'kill -KILL $$');
-  await rejectsWith(ensureJars('dynamodb-local', { env: { KCL_TS_CACHE: root }, mvn }), LauncherErrorCode.JARS_INSTALL_FAILED);
+  await rejectsWith(ensureJars('elasticmq', { env: { KCL_TS_CACHE: root }, mvn }), LauncherErrorCode.JARS_INSTALL_FAILED);
 });
 
 // ---- download without Maven --------------------------------------------------------------------------------
@@ -387,20 +387,20 @@ test('ensureJars without Maven: downloads every locked file from repoUrl, verifi
   const repo = await mavenRepo();
   try {
     const opts = downloadOpts('cache-download', { repoUrl: `${repo.url}/` });
-    const jars = await ensureJars('dynamodb-local', opts);
-    const lock = readLock('dynamodb-local');
+    const jars = await ensureJars('elasticmq', opts);
+    const lock = readLock('elasticmq');
     assert.equal(jars.source, 'download');
-    assert.equal(jars.dir, join(opts.root, 'dynamodb-local-2.6.1'));
-    assert.equal(jars.classpath.length, 80);
+    assert.equal(jars.dir, join(opts.root, 'elasticmq-1.7.1'));
+    assert.equal(jars.classpath.length, 39);
     assert.deepEqual(await verifyJars(jars.dir, lock), []);
     assert.deepEqual(repo.requests, lock.files.map((f) => f.path), 'one request per locked file, at its Maven path (no double slash)');
     assert.deepEqual(readdirSync(jars.dir).sort(), lock.files.map((f) => f.file).sort());
-    assert.deepEqual(readdirSync(opts.root), ['dynamodb-local-2.6.1']);
+    assert.deepEqual(readdirSync(opts.root), ['elasticmq-1.7.1']);
     const joined = opts.lines.join('\n');
-    assert.match(joined, new RegExp(`downloading 85 files of com\\.amazonaws:DynamoDBLocal:2\\.6\\.1 from ${repo.url}\\n`));
-    assert.match(joined, /installed 85 files of com\.amazonaws:DynamoDBLocal:2\.6\.1 \(download\), checksums verified/);
+    assert.match(joined, new RegExp(`downloading 39 files of org\\.elasticmq:elasticmq-server_2\\.13:1\\.7\\.1 from ${repo.url}\\n`));
+    assert.match(joined, /installed 39 files of org\.elasticmq:elasticmq-server_2\.13:1\.7\.1 \(download\), checksums verified/);
     // Next time, the cache is used.
-    const again = await ensureJars('dynamodb-local', { ...opts, repoUrl: 'http://127.0.0.1:9' });
+    const again = await ensureJars('elasticmq', { ...opts, repoUrl: 'http://127.0.0.1:9' });
     assert.equal(again.source, 'cache');
   } finally {
     await repo.close();
@@ -408,13 +408,13 @@ test('ensureJars without Maven: downloads every locked file from repoUrl, verifi
 });
 
 test('ensureJars without Maven: one corrupted file served → JARS_CHECKSUM naming it, nothing left in the cache (KCL_TS_MAVEN_REPO)', async () => {
-  const lock = readLock('dynamodb-local');
+  const lock = readLock('elasticmq');
   const victim = lock.files[lock.files.length - 1]!; // the last one: every other file was written by then
   const repo = await mavenRepo((path, file) => (path === victim.path ? flippedCopy(file) : undefined));
   try {
     const opts = downloadOpts('cache-download-corrupt');
     opts.env.KCL_TS_MAVEN_REPO = repo.url;
-    const err = await rejectsWith(ensureJars('dynamodb-local', opts), LauncherErrorCode.JARS_CHECKSUM);
+    const err = await rejectsWith(ensureJars('elasticmq', opts), LauncherErrorCode.JARS_CHECKSUM);
     const actual = sha256(flippedCopy(join(M2, victim.path)));
     assert.ok(err.message.includes(`${repo.url}/${victim.path} has sha256 ${actual}, expected ${victim.sha256}`), err.message);
     assert.match(err.message, /refusing it/);
@@ -426,11 +426,11 @@ test('ensureJars without Maven: one corrupted file served → JARS_CHECKSUM nami
 });
 
 test('ensureJars without Maven: HTTP 404 → JARS_INSTALL_FAILED naming the URL, nothing left in the cache', async () => {
-  const victim = readLock('dynamodb-local').files[3]!;
+  const victim = readLock('elasticmq').files[3]!;
   const repo = await mavenRepo((path) => (path === victim.path ? 404 : undefined));
   try {
     const opts = downloadOpts('cache-download-404', { repoUrl: repo.url });
-    const err = await rejectsWith(ensureJars('dynamodb-local', opts), LauncherErrorCode.JARS_INSTALL_FAILED);
+    const err = await rejectsWith(ensureJars('elasticmq', opts), LauncherErrorCode.JARS_INSTALL_FAILED);
     assert.ok(err.message.includes(`${repo.url}/${victim.path} failed: HTTP 404`), err.message);
     assert.equal(repo.requests.length, 4, 'stops at the first failure');
     assert.deepEqual(readdirSync(opts.root), []);
@@ -443,15 +443,15 @@ test('ensureJars without Maven: an unreachable repository → LauncherError nami
   const repo = await mavenRepo();
   await repo.close(); // nothing listens there any more
   const opts = downloadOpts('cache-download-refused', { repoUrl: repo.url });
-  const err = await rejectsWith(ensureJars('dynamodb-local', opts), LauncherErrorCode.JARS_INSTALL_FAILED);
+  const err = await rejectsWith(ensureJars('elasticmq', opts), LauncherErrorCode.JARS_INSTALL_FAILED);
   assert.ok(err.message.includes(repo.url), err.message);
 });
 
 test('ensureJars: no Maven and no repository URL → NO_MAVEN saying to install Maven or pass --repo', async () => {
   const opts = downloadOpts('cache-no-maven');
-  const err = await rejectsWith(ensureJars('dynamodb-local', opts), LauncherErrorCode.NO_MAVEN);
+  const err = await rejectsWith(ensureJars('elasticmq', opts), LauncherErrorCode.NO_MAVEN);
   assert.equal(err.code, 'KCLTS_ERR_LAUNCHER_NO_MAVEN');
-  assert.match(err.message, /Cannot install com\.amazonaws:DynamoDBLocal:2\.6\.1/);
+  assert.match(err.message, /Cannot install org\.elasticmq:elasticmq-server_2\.13:1\.7\.1/);
   assert.match(err.message, /Maven \(`\/nonexistent\/mvn`\) was not found/);
   assert.match(err.message, /Install Maven/);
   assert.match(err.message, /--repo/);

@@ -1,4 +1,4 @@
-// "Emulator port busy": assertPortFree, and startKinesis / startDynamoDb refusing a busy port before they
+// "Emulator port busy": assertPortFree, and startKinesis / startDynalite refusing a busy port before they
 // spawn anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { LauncherErrorCode } from '../../src/launcher/errors.js';
-import { startDynamoDb, startKinesis } from '../../src/local/emulators.js';
+import { startDynalite, startKinesis } from '../../src/local/emulators.js';
 import { assertPortFree } from '../../src/local/process.js';
 import { rejectsWith, tempDir } from '../helpers.js';
 
@@ -87,15 +87,12 @@ test('startKinesis: TLS port busy → PORT_BUSY naming it, before anything is sp
   }
 });
 
-test('startDynamoDb: port busy → PORT_BUSY naming --dynamodb-port, before anything is spawned', async () => {
+test('startDynalite: port busy → PORT_BUSY naming --dynamodb-port, before anything is spawned', async () => {
   const held = await hold('127.0.0.1');
   const logFile = join(root, 'dynamodb.log');
   try {
-    const err = await rejectsWith(
-      startDynamoDb({ port: held.port, java: '/nonexistent/java', classpath: [], logFile, env: {} }),
-      LauncherErrorCode.PORT_BUSY,
-    );
-    assert.match(err.message, new RegExp(`^Port ${held.port} for DynamoDB Local is already in use`));
+    const err = await rejectsWith(startDynalite({ port: held.port, logFile, env: {} }), LauncherErrorCode.PORT_BUSY);
+    assert.match(err.message, new RegExp(`^Port ${held.port} for the DynamoDB emulator \\(dynalite\\) is already in use`));
     assert.match(err.message, /Stop it or choose another port with --dynamodb-port$/);
     assert.equal(existsSync(logFile), false);
   } finally {
