@@ -1,5 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIO } from '../launcher/io.js';
+import { runLocalStreams } from '../local/ddb-streams/local-run.js';
 import { runLocal } from '../local/stack.js';
 
 function int(name: string, min: number) {
@@ -11,6 +12,8 @@ function int(name: string, min: number) {
 }
 
 interface LocalFlags {
+  source: 'kinesis' | 'dynamodb-streams';
+  rolloverRecords?: number;
   kinesisPort: number;
   dynamodbPort: number;
   stream: string;
@@ -35,9 +38,12 @@ export function localCommand(io: CliIO, setExit: (code: number) => void): Comman
     .option('--records <n>', 'put this many records, wait until all are processed, then stop', int('--records', 1))
     .option('--work-dir <dir>', 'folder for logs and the generated properties (default: a new temporary folder)')
     .option('--java <path>', 'java executable')
+    .addOption(new Option('--source <source>', 'what the demo reads: a Kinesis stream, or a DynamoDB table\'s stream (local streams emulator + the bridge)').choices(['kinesis', 'dynamodb-streams']).default('kinesis'))
+    .option('--rollover-records <n>', 'dynamodb-streams: roll the open shard over to a child shard every n records', int('--rollover-records', 1))
     .action(async (f: LocalFlags) => {
       setExit(
-        await runLocal({
+        await (f.source === 'dynamodb-streams' ? runLocalStreams : runLocal)({
+          rolloverRecords: f.rolloverRecords,
           kinesisPort: f.kinesisPort,
           dynamodbPort: f.dynamodbPort,
           stream: f.stream,

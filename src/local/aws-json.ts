@@ -17,6 +17,7 @@ export class AwsCallError extends KclTsError {
 const SERVICES = {
   kinesis: { prefix: 'Kinesis_20131202', contentType: 'application/x-amz-json-1.1' },
   dynamodb: { prefix: 'DynamoDB_20120810', contentType: 'application/x-amz-json-1.0' },
+  dynamodbstreams: { prefix: 'DynamoDBStreams_20120810', contentType: 'application/x-amz-json-1.0' },
 } as const;
 
 export type Service = keyof typeof SERVICES;

@@ -1,4 +1,12 @@
 export { KinesisRecord, RecordDecodeError, RecordErrorCode, type RecordRef } from './record.js';
+export {
+  dynamodbPartitionKey,
+  type DynamoDBChange,
+  type DynamoDBEventName,
+  type DynamoDBItem,
+  type DynamoDBRecordOptions,
+  type DynamoDBStreamViewType,
+} from './dynamodb-record.js';
 export { ScopedCheckpointer, toPosition, type Checkpointer, type CheckpointTarget } from './checkpointer.js';
 export type { RecordProcessor, InitializeInput, ProcessRecordsInput, ShardInput } from './types.js';
 export { ShardSession, DEFAULT_CHECKPOINT_RETRY, type SessionOptions, type SessionOutcome, type SessionState } from './session.js';

@@ -1,10 +1,15 @@
 import { KclTsError, excerpt } from '../errors.js';
 import type { Block, LineHold, WireRecord } from '../protocol/index.js';
+import { decodeDynamoDbChange, type DynamoDBChange, type DynamoDBItem, type DynamoDBRecordOptions } from './dynamodb-record.js';
 
 /** Error codes of the record area. */
 export const RecordErrorCode = {
   /** `record.json()` found data that is not valid JSON. */
   INVALID_JSON: 'KCLTS_ERR_RECORD_INVALID_JSON',
+  /** `record.dynamodb()` found data that is not a DynamoDB Streams record. */
+  NOT_DYNAMODB: 'KCLTS_ERR_RECORD_NOT_DYNAMODB',
+  /** An optional package a record helper needs (`@aws-sdk/util-dynamodb`) is not installed. */
+  MISSING_PACKAGE: 'KCLTS_ERR_RECORD_MISSING_PACKAGE',
 } as const;
 
 /** Identifies a record for logs, dead letters and checkpoints. */
@@ -147,6 +152,16 @@ export class KinesisRecord implements RecordRef {
         err,
       );
     }
+  }
+
+  /**
+   * The DynamoDB Streams change this record carries (source `dynamodb-streams`): event name, keys and
+   * images as plain JavaScript values (unmarshalled by `@aws-sdk/util-dynamodb`), sequence number and
+   * creation time. The type parameters are not checked at run time.
+   * @throws {RecordDecodeError} `NOT_DYNAMODB` when the data is not a stream record.
+   */
+  dynamodb<Item extends object = DynamoDBItem, Keys extends object = DynamoDBItem>(options?: DynamoDBRecordOptions): DynamoDBChange<Item, Keys> {
+    return decodeDynamoDbChange<Item, Keys>(this.json(), this.ref(), options);
   }
 
   /** A plain reference to this record, for logs. */

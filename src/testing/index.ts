@@ -14,4 +14,5 @@ export {
 } from './fake-daemon.js';
 export { MemorySink } from './memory-sink.js';
 export { RecordFactory, FIRST_SEQUENCE, type RecordSpec, type BatchSpec } from './records.js';
+export { DynamoDBRecordFactory, type DynamoDBRecordSpec } from './dynamodb-records.js';
 export { comparePositions, type Position } from '../checkpoint/index.js';
