@@ -16,9 +16,10 @@ import software.amazon.kinesis.retrieval.KinesisClientRecord;
 /**
  * The adapter's record processor type around the MultiLangDaemon's own child-process record processor: every
  * callback goes to the daemon's processor unchanged (same protocol, same children, same failure handling),
- * and a batch of the adapter's records goes as the daemon's input with one change per record: the partition
+ * and a batch of the adapter's records goes as the daemon's input with two changes per record: the partition
  * key is the item's primary key (see {@link ItemKeys}) instead of the sequence number the adapter puts
- * there, so a child that orders by partition key keeps each item's changes in order.
+ * there, so a child that orders by partition key keeps each item's changes in order; and the data leaves
+ * out images the change does not have (see {@link ChangeData}).
  */
 final class ChildProcessRecordProcessor implements DynamoDBStreamsShardRecordProcessor {
     private final ShardRecordProcessor child;
@@ -36,7 +37,7 @@ final class ChildProcessRecordProcessor implements DynamoDBStreamsShardRecordPro
     public void processRecords(DynamoDBStreamsProcessRecordsInput input) {
         List<KinesisClientRecord> records = new ArrayList<>(input.records().size());
         for (DynamoDBStreamsClientRecord record : input.records()) {
-            records.add(record.toBuilder().partitionKey(ItemKeys.of(record)).build());
+            records.add(record.toBuilder().partitionKey(ItemKeys.of(record)).data(ChangeData.of(record)).build());
         }
         child.processRecords(ProcessRecordsInput.builder()
                 .records(records)
