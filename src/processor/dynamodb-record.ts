@@ -136,6 +136,9 @@ export function decodeDynamoDbChange<Item extends object, Keys extends object>(j
   const image = <T>(name: string, v: unknown): T | undefined => {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'object') return fail(`dynamodb.${name} is not an attribute map`);
+    // The adapter's JSON mapper writes an image the change does not have as {} (the Java SDK's empty
+    // placeholder map); a real image always holds at least the key, so empty means absent.
+    if (name !== 'Keys' && Object.keys(v).length === 0) return undefined;
     try {
       return unmarshall(mapWithBytes(v as Record<string, AttributeJson>), { wrapNumbers: options.wrapNumbers === true }) as T;
     } catch (err) {

@@ -83,6 +83,15 @@ test('record.dynamodb(): wire-form creation time in seconds, TTL deletions, KEYS
   assert.deepEqual(change.keys, { id: 'a' });
 });
 
+test('record.dynamodb(): an empty image map (how the adapter writes a missing image) is no image', () => {
+  const insert = { eventName: 'INSERT', dynamodb: { Keys: { id: { S: 'a' } }, NewImage: { id: { S: 'a' } }, OldImage: {}, SequenceNumber: '1' } };
+  const change = wire(insert).dynamodb();
+  assert.equal(change.oldImage, undefined);
+  assert.deepEqual(change.newImage, { id: 'a' });
+  const remove = { eventName: 'REMOVE', dynamodb: { Keys: { id: { S: 'a' } }, NewImage: {}, OldImage: { id: { S: 'a' } }, SequenceNumber: '2' } };
+  assert.equal(wire(remove).dynamodb().newImage, undefined);
+});
+
 test('record.dynamodb(): big integers come as bigint; a decimal a double cannot hold needs wrapNumbers, and the error says so', () => {
   const big = { eventName: 'INSERT', dynamodb: { Keys: { id: { N: '12345678901234567890' } }, SequenceNumber: '1' } };
   assert.equal(wire(big).dynamodb().keys.id, 12345678901234567890n);
