@@ -1,6 +1,6 @@
 // Helpers for docker/compose.yaml, run with the consumer image's own Node and kcl-ts (no extra images):
 //   node /opt/kcl-ts/docker/compose-tools.mjs setup     create the stream (wait until ACTIVE) and the KCL 3
-//                                                       lease table with one lease per shard; idempotent
+//                                                       tables with one lease per shard; idempotent
 //   node /opt/kcl-ts/docker/compose-tools.mjs produce   put demo order events until stopped (or PRODUCE_TOTAL)
 // Environment: KINESIS_ENDPOINT, DYNAMODB_ENDPOINT (default http://localstack:4566), STREAM_NAME,
 // SHARDS (2), APP_NAME (the properties' applicationName), PRODUCE_RATE (records/s, 10), PRODUCE_TOTAL.
@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { awsJson } from '../dist/local/aws-json.js';
 import { startProducer } from '../dist/local/demo-producer.js';
 import { listShards } from '../dist/local/kinesis.js';
-import { createLeaseTable } from '../dist/local/lease-table.js';
+import { createKclTables, kclTableNames } from '../dist/local/kcl-tables.js';
+import { putLeases } from '../dist/local/lease-table.js';
 
 const env = process.env;
 const kinesis = env.KINESIS_ENDPOINT ?? 'http://localstack:4566';
@@ -57,14 +58,13 @@ async function setup() {
     if (status !== 'ACTIVE') await sleep(250);
   }
   const shardIds = (await listShards(kinesis, stream)).map((s) => s.ShardId);
-  try {
-    // Leases ready at start: the daemon skips its random 1-30 s wait on an empty lease table.
-    await retry('CreateTable', () => createLeaseTable(dynamodb, app, shardIds));
-    log(`created lease table ${app} with ${shardIds.length} leases`);
-  } catch (err) {
-    if (err.type !== 'ResourceInUseException') throw err;
-    log(`lease table ${app} exists`);
-  }
+  // The three KCL 3 tables (existing ones are kept), then leases ready at start: the daemon skips its
+  // random 1-30 s wait on an empty lease table. An existing lease keeps its checkpoint.
+  const names = kclTableNames({ applicationName: app });
+  const tables = await retry('CreateTable', () => createKclTables(dynamodb, names));
+  await putLeases(dynamodb, names.lease, shardIds);
+  const created = tables.find((t) => t.table === names.lease)?.created;
+  log(created ? `created lease table ${app} with ${shardIds.length} leases` : `lease table ${app} exists`);
   log(`ready: stream ${stream} ACTIVE (${shardIds.join(', ')})`);
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { kclTableChecks } from '../local/doctor-tables.js';
 import { chooseLogDestination } from '../logging/destination.js';
 import { say, type CliIO } from './io.js';
 import { cacheRoot, pinnedArtifact, readLock, verifyJars } from './jars.js';
@@ -81,6 +82,7 @@ export async function doctorChecks(opts: { propertiesFile?: string; java?: strin
       const ok = await reachable(url);
       checks.push({ ok, name: key, detail: `${url} ${ok ? 'is reachable' : 'is NOT reachable'}`, fix: ok ? undefined : 'start the emulators (`kcl-ts local`, or LocalStack on port 4566) or fix the URL' });
     }
+    if (checks.at(-1)?.name === 'dynamoDBEndpoint' && checks.at(-1)?.ok) checks.push(...(await kclTableChecks(parsed, opts.propertiesFile)));
   }
   const dest = chooseLogDestination(undefined, io.env);
   checks.push({

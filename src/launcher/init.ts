@@ -22,7 +22,7 @@ export interface InitOptions {
    */
   force?: boolean;
   /**
-   * Point at local emulators (kinesis-local on 127.0.0.1:4568, DynamoDB Local on 127.0.0.1:8000).
+   * Point at local emulators (kinesis-local on 127.0.0.1:4568, dynalite on 127.0.0.1:8000).
    * @default false
    */
   local?: boolean;
@@ -69,7 +69,7 @@ function propertiesText(opts: InitOptions, consumer: string, region: string): st
   if (opts.local) {
     entries.push(
       ['kinesis-local (any credentials work, e.g. AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x)', 'kinesisEndpoint', 'http://127.0.0.1:4568'],
-      ['DynamoDB Local, for the lease tables', 'dynamoDBEndpoint', 'http://127.0.0.1:8000'],
+      ['dynalite, for the KCL tables (`kcl-ts tables create` makes them)', 'dynamoDBEndpoint', 'http://127.0.0.1:8000'],
       ['no CloudWatch locally', 'metricsLevel', 'NONE'],
       ['KCL 3 otherwise probes the EC2 instance metadata service', 'disableWorkerMetrics', 'true'],
       ['poll GetRecords (FANOUT also works locally; on AWS it costs extra)', 'retrievalMode', 'POLLING'],

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { awsJson } from './aws-json.js';
-import { LocalError, LocalErrorCode } from './errors.js';
+import { emulatorDir } from './emulator-packages.js';
 import { assertPortFree, ServiceProcess } from './process.js';
 
 /** Options of {@link startKinesis}. */
@@ -13,17 +12,10 @@ export interface KinesisEmulatorOptions {
   tlsPort?: number;
   /** Streams to create at start: `name` → shard count. */
   streams?: Record<string, number>;
+  /** Folder of the kinesis-local package. @default found from the working directory or kcl-ts ({@link emulatorDir}) */
+  packageDir?: string;
   logFile: string;
   env: NodeJS.ProcessEnv;
-}
-
-/** Folder of an emulator npm package: `kinesis-local` (the kinesis-mock engine LocalStack uses) or `dynalite`. */
-export function emulatorPackageDir(name: 'kinesis-local' | 'dynalite'): string {
-  try {
-    return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
-  } catch {
-    throw new LocalError(LocalErrorCode.EMULATOR_MISSING, `The emulator npm package ${name} is not installed: run \`npm install --save-dev ${name}\``);
-  }
 }
 
 /** Starts kinesis-local; resolves when every stream is ACTIVE. */
@@ -32,7 +24,7 @@ export async function startKinesis(opts: KinesisEmulatorOptions): Promise<{ proc
   const tlsPort = opts.tlsPort ?? port - 1;
   await assertPortFree(port, 'the Kinesis emulator', '--kinesis-port');
   await assertPortFree(tlsPort, 'the Kinesis emulator (TLS)', '--kinesis-port');
-  const dir = emulatorPackageDir('kinesis-local');
+  const dir = opts.packageDir ?? emulatorDir('kinesis-local', { env: opts.env, cwd: process.cwd() });
   const streams = Object.entries(opts.streams ?? {});
   // kinesis-mock always listens on every interface: the preload makes that 127.0.0.1.
   const preload = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'loopback-preload.js')).href;
@@ -72,6 +64,8 @@ export async function startKinesis(opts: KinesisEmulatorOptions): Promise<{ proc
 export interface DynaliteOptions {
   /** @default 8000 */
   port?: number;
+  /** Folder of the dynalite package. @default found from the working directory or kcl-ts ({@link emulatorDir}) */
+  packageDir?: string;
   logFile: string;
   env: NodeJS.ProcessEnv;
 }
@@ -84,7 +78,7 @@ export interface DynaliteOptions {
 export async function startDynalite(opts: DynaliteOptions): Promise<{ process: ServiceProcess; endpoint: string }> {
   const port = opts.port ?? 8000;
   await assertPortFree(port, 'the DynamoDB emulator (dynalite)', '--dynamodb-port');
-  const dir = emulatorPackageDir('dynalite');
+  const dir = opts.packageDir ?? emulatorDir('dynalite', { env: opts.env, cwd: process.cwd() });
   const proc = new ServiceProcess(
     'dynalite',
     process.execPath,

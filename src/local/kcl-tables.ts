@@ -173,6 +173,32 @@ export async function createKclTables(endpoint: string, names: KclTableNames, ti
   }
 }
 
+/**
+ * Whether the DynamoDB at `endpoint` accepts the UpdateTable by which KCL 3.1.3 adds
+ * `LeaseOwnerToLeaseKeyIndex` to a lease table it created (on-demand, so no provisioned throughput for the
+ * index). Tried on a throw-away table that is deleted again. dynalite refuses it: there, the tables must
+ * exist before the daemon starts.
+ */
+export async function canAddLeaseIndex(endpoint: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const [lease] = kclTableSchemas(kclTableNames({ applicationName: `kcl-ts-doctor-probe-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` }));
+  const { GlobalSecondaryIndexes, ...table } = lease!;
+  const index = GlobalSecondaryIndexes![0]!;
+  await awsJson(endpoint, 'dynamodb', 'CreateTable', { ...table, AttributeDefinitions: table.AttributeDefinitions.filter((a) => a.AttributeName === 'leaseKey') });
+  try {
+    await awsJson(endpoint, 'dynamodb', 'UpdateTable', {
+      TableName: table.TableName,
+      AttributeDefinitions: table.AttributeDefinitions,
+      GlobalSecondaryIndexUpdates: [{ Create: index }],
+    });
+    return { ok: true };
+  } catch (err) {
+    if (!(err instanceof AwsCallError)) throw err;
+    return { ok: false, reason: err.message };
+  } finally {
+    await awsJson(endpoint, 'dynamodb', 'DeleteTable', { TableName: table.TableName }).catch(() => undefined);
+  }
+}
+
 /** Quotes a string for a POSIX shell (single quotes). */
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;

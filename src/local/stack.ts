@@ -8,6 +8,7 @@ import { findJava } from '../launcher/java.js';
 import { packageRoot } from '../launcher/package-root.js';
 import { runDaemon } from '../launcher/run.js';
 import { startProducer, type Producer } from './demo-producer.js';
+import { ensureEmulators } from './emulator-packages.js';
 import { startDynalite, startKinesis } from './emulators.js';
 import { createLeaseTable, scanLeases } from './lease-table.js';
 import { whenFirstRecord } from './first-record.js';
@@ -105,11 +106,12 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
   try {
     const java = findJava(opts.java, env, io.cwd);
     await ensureJars('kcl-multilang', { env, log: (l) => warn(io, l) });
+    const packages = await ensureEmulators({ env, cwd: io.cwd, log: (l) => warn(io, l) });
     say(io, `kcl-ts local: work folder ${work}`);
-    const kinesis = await startKinesis({ port: opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
+    const kinesis = await startKinesis({ packageDir: packages['kinesis-local'], port: opts.kinesisPort, streams: { [stream]: opts.shards ?? 2 }, env, logFile: join(work, 'kinesis.log') });
     started.push(kinesis.process);
     say(io, `  Kinesis emulator (kinesis-local) on ${kinesis.endpoint}, stream ${stream} ACTIVE`);
-    const dynamo = await startDynalite({ port: opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
+    const dynamo = await startDynalite({ packageDir: packages.dynalite, port: opts.dynamodbPort, env, logFile: join(work, 'dynamodb.log') });
     started.push(dynamo.process);
     say(io, `  DynamoDB emulator (dynalite) on ${dynamo.endpoint}`);
     const emulatorsUp = Date.now();

@@ -1,7 +1,7 @@
 // The image's start path, run natively (no Docker engine here): docker/install-consumer.sh installs the
 // example consumer as the consumer-build stage does, docker/compose-tools.mjs creates the stream and lease
 // table and produces records as the compose services do, and docker/entrypoint.sh starts the launcher
-// with the properties of docker/compose.properties (endpoints pointed at kinesis-local + DynamoDB Local
+// with the properties of docker/compose.properties (endpoints pointed at kinesis-local + dynalite
 // instead of LocalStack, /app at a temporary folder). Then SIGTERM, as ECS or `docker stop` sends it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // End to end on the real MultiLangDaemon (KCL 3.1.3 from Maven Central), started by the real `kcl-ts run`
-// launcher, against kinesis-local and DynamoDB Local. The tests of this file share the emulators and run
+// launcher, against kinesis-local and dynalite. The tests of this file share the emulators and run
 // in order; each app has its own stream and lease table.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
