@@ -3,6 +3,7 @@ import { runDoctor } from '../launcher/doctor.js';
 import { runInit } from '../launcher/init.js';
 import type { CliIO } from '../launcher/io.js';
 import { runValidate } from '../launcher/validate.js';
+import { runValidateOnline } from '../launcher/validate-online.js';
 
 type SetExit = (code: number) => void;
 
@@ -11,7 +12,10 @@ export function validateCommand(io: CliIO, setExit: SetExit): Command {
   return new Command('validate')
     .description('check a daemon .properties file: syntax, required and unknown keys, executableName, known traps')
     .requiredOption('-p, --properties <file>', 'the .properties file')
-    .action((flags: { properties: string }) => setExit(runValidate(flags.properties, io)));
+    .option('--online', 'DynamoDB Streams: also ask AWS (or the emulator) whether the stream exists, is enabled and carries the images kcl-ts.streamViewType names')
+    .action(async (flags: { properties: string; online?: boolean }) =>
+      setExit(flags.online ? await runValidateOnline(flags.properties, io) : runValidate(flags.properties, io)),
+    );
 }
 
 /** `kcl-ts init`. */

@@ -16,8 +16,13 @@ export const SOURCE_KINDS: readonly SourceKind[] = ['kinesis', 'dynamodb-streams
 export const SOURCE_KEY = 'kcl-ts.source';
 /** The DynamoDB Streams endpoint for local emulators (else the SDK's regional endpoint). */
 export const STREAMS_ENDPOINT_KEY = 'kcl-ts.dynamoDBStreamsEndpoint';
+/**
+ * The images a DynamoDB Streams consumer needs (a stream view type); `kcl-ts validate --online` checks the
+ * stream carries them.
+ */
+export const STREAM_VIEW_TYPE_KEY = 'kcl-ts.streamViewType';
 /** The keys of kcl-ts's own (`kcl-ts.` prefix; the daemon ignores them, the bridge removes them). */
-export const KCL_TS_KEYS: readonly string[] = [SOURCE_KEY, STREAMS_ENDPOINT_KEY];
+export const KCL_TS_KEYS: readonly string[] = [SOURCE_KEY, STREAMS_ENDPOINT_KEY, STREAM_VIEW_TYPE_KEY];
 
 /** The MultiLangDaemon's main class in amazon-kinesis-client-multilang. */
 export const DAEMON_MAIN_CLASS = 'software.amazon.kinesis.multilang.MultiLangDaemon';

@@ -4,7 +4,7 @@
  * the usual mistakes), the initial position, retrieval and endpoints. The DynamoDB Streams bridge
  * (maven/streams-bridge, BridgeSettings.java) refuses the same files with the same words at startup.
  */
-import { KCL_TS_KEYS, SOURCE_KEY, SOURCE_KINDS, STREAMS_ENDPOINT_KEY, sourceOf, type SourceKind } from './source.js';
+import { KCL_TS_KEYS, SOURCE_KEY, SOURCE_KINDS, STREAM_VIEW_TYPE_KEY, STREAMS_ENDPOINT_KEY, sourceOf, type SourceKind } from './source.js';
 import type { ParsedProperties, PropertyEntry } from './properties.js';
 import type { Diagnostic } from './validate.js';
 import type { Known } from './validate-traps.js';
@@ -23,6 +23,13 @@ export function parseStreamArn(value: string): { region: string; account: string
   const m = STREAM_ARN.exec(value.trim());
   return m ? { region: m[1]!, account: m[2]!, table: m[3]!, label: m[4]! } : undefined;
 }
+
+/** The table name of a table ARN, or undefined. */
+export function tableOfArn(value: string): string | undefined {
+  return TABLE_ARN.exec(value.trim())?.[1];
+}
+
+const VIEW_TYPES = ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'];
 
 const describeTable = (table: string) => `aws dynamodb describe-table --table-name ${table} --query Table.LatestStreamArn`;
 
@@ -65,9 +72,9 @@ function at(entry: PropertyEntry): { key: string; line: number } {
 }
 
 function checkKinesis(parsed: ParsedProperties, known: Known, add: Add): void {
-  const endpoint = parsed.entries.get(STREAMS_ENDPOINT_KEY);
-  if (endpoint) {
-    add({ level: 'warning', ...at(endpoint), message: `${STREAMS_ENDPOINT_KEY} is only read with \`${SOURCE_KEY} = dynamodb-streams\`: ignored`, fix: `remove it, or set ${SOURCE_KEY} = dynamodb-streams` });
+  for (const key of [STREAMS_ENDPOINT_KEY, STREAM_VIEW_TYPE_KEY]) {
+    const entry = parsed.entries.get(key);
+    if (entry) add({ level: 'warning', ...at(entry), message: `${key} is only read with \`${SOURCE_KEY} = dynamodb-streams\`: ignored`, fix: `remove it, or set ${SOURCE_KEY} = dynamodb-streams` });
   }
   for (const name of ['streamArn', 'streamName']) {
     const entry = known.get(name);
@@ -109,6 +116,10 @@ function checkDynamoDbStreams(parsed: ParsedProperties, known: Known, add: Add):
   const maxRecords = known.get('maxRecords');
   if (maxRecords && Number(maxRecords.value.trim()) > STREAMS_MAX_RECORDS) {
     add({ level: 'info', ...at(maxRecords), message: `DynamoDB Streams return at most ${STREAMS_MAX_RECORDS} records per call: maxRecords above that reads ${STREAMS_MAX_RECORDS}` });
+  }
+  const viewType = parsed.entries.get(STREAM_VIEW_TYPE_KEY);
+  if (viewType && !VIEW_TYPES.includes(viewType.value.trim())) {
+    add({ level: 'error', ...at(viewType), message: `\`${viewType.key} = ${viewType.value}\` is not a stream view type`, fix: `use one of ${VIEW_TYPES.join(', ')}: the images the consumer needs` });
   }
   const endpoint = parsed.entries.get(STREAMS_ENDPOINT_KEY);
   if (endpoint) {

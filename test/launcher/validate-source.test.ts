@@ -117,3 +117,11 @@ test('parseStreamArn: region, account, table and label', () => {
   assert.deepEqual(parseStreamArn(STREAM), { region: 'us-east-1', account: '123456789012', table: 'orders', label: '2026-01-01T00:00:00.000' });
   assert.equal(parseStreamArn('arn:aws:dynamodb:us-east-1:123456789012:table/orders'), undefined);
 });
+
+test('kcl-ts.streamViewType: one of the four view types; ignored (warning) in a Kinesis file', () => {
+  assert.deepEqual(check('kcl-ts.streamViewType = NEW_AND_OLD_IMAGES'), []);
+  const bad = single(check('kcl-ts.streamViewType = NEW_AND_OLD'));
+  assert.equal(bad.level, 'error');
+  assert.match(bad.fix!, /KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES/);
+  assert.match(single(check('-kcl-ts.source', '-streamArn', 'streamName = orders', 'kcl-ts.streamViewType = NEW_IMAGE')).message, /only read with/);
+});
