@@ -111,7 +111,7 @@ public final class StreamsBridge {
                 retrieval,
                 adapter);
         log.info("kcl-ts streams bridge: reading {} ({}) with executable {}", settings.streamArn, region,
-                String.join(" ", file.getProperty("executableName").trim()));
+                file.getProperty("executableName").trim());
 
         long graceMillis = daemon.getMultiLangDaemonConfiguration().getShutdownGraceMillis();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
