@@ -112,3 +112,13 @@ test('the emulator as a process: ready line on stderr, serves both APIs, SIGTERM
     child.kill('SIGKILL');
   }
 });
+
+test('startDynamoDbStreamsEmulator checks its options once, naming the bad one', async () => {
+  for (const [opts, name] of [
+    [{ port: -1 }, 'port'],
+    [{ port: 0, rollover: { records: 0 } }, 'rollover.records'],
+    [{ port: 0, rollover: { ageMs: 1.5 } }, 'rollover.ageMs'],
+  ] as const) {
+    await assert.rejects(startDynamoDbStreamsEmulator(opts), (err: unknown) => (err as { code?: string }).code === 'KCLTS_ERR_LOCAL_STREAMS_BAD_OPTION' && (err as Error).message.includes(`\`${name}\``));
+  }
+});

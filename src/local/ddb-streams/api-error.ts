@@ -2,6 +2,8 @@ import { KclTsError } from '../../errors.js';
 
 /** Error code of an error the local DynamoDB Streams layer answers a client with. */
 export const STREAMS_API_ERROR = 'KCLTS_ERR_LOCAL_STREAMS_API';
+/** Error code of a bad option of `startDynamoDbStreamsEmulator`. */
+export const STREAMS_BAD_OPTION = 'KCLTS_ERR_LOCAL_STREAMS_BAD_OPTION';
 
 const PREFIX: Record<string, string> = {
   ValidationException: 'com.amazon.coral.validate#',

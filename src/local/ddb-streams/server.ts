@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import { LauncherError, LauncherErrorCode } from '../../launcher/errors.js';
-import { StreamsApiError } from './api-error.js';
+import { describeValue, KclTsError } from '../../errors.js';
+import { STREAMS_BAD_OPTION, StreamsApiError } from './api-error.js';
 import { DynaliteBackend } from './backend.js';
 import { RECORDED_WRITES, WriteRecorder } from './recorder.js';
 import { StreamStore, type RolloverOptions } from './store.js';
@@ -71,6 +72,17 @@ function send(res: ServerResponse, out: LayerResponse): void {
   res.end(out.body);
 }
 
+function checkOptions(opts: DynamoDbStreamsEmulatorOptions): void {
+  const check = (name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)) {
+      throw new KclTsError(STREAMS_BAD_OPTION, `Expected \`${name}\` to be an integer from ${min} to ${max}, got ${describeValue(value)}`);
+    }
+  };
+  check('port', opts.port, 0, 65535);
+  check('rollover.records', opts.rollover?.records, 1);
+  check('rollover.ageMs', opts.rollover?.ageMs, 1);
+}
+
 /**
  * Starts the local DynamoDB + DynamoDB Streams emulator: dynalite in this process, behind one HTTP
  * endpoint that also serves the DynamoDB Streams API (`X-Amz-Target: DynamoDBStreams_20120810.*`) from
@@ -78,6 +90,7 @@ function send(res: ServerResponse, out: LayerResponse): void {
  * to dynalite) are not recorded; see README "DynamoDB Streams" for its limits.
  */
 export async function startDynamoDbStreamsEmulator(opts: DynamoDbStreamsEmulatorOptions = {}): Promise<DynamoDbStreamsEmulator> {
+  checkOptions(opts);
   const backend = new DynaliteBackend();
   await backend.listen();
   const store = new StreamStore({ rollover: opts.rollover, region: opts.region });
