@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { say, type CliIO } from '../launcher/io.js';
 import { parseProperties } from '../launcher/properties.js';
+import { AwsCallError } from './aws-json.js';
 import { LocalError, LocalErrorCode } from './errors.js';
 import { awsCliCommands, createKclTables, kclTableNames, type KclTableNames } from './kcl-tables.js';
 
@@ -61,7 +62,15 @@ export async function runTablesCreate(opts: { propertiesFile: string; endpoint?:
         'for AWS, run the commands of `kcl-ts tables create -p FILE --print`, or let the daemon create the tables',
     );
   }
-  const results = await createKclTables(endpoint, config.names);
+  let results;
+  try {
+    results = await createKclTables(endpoint, config.names);
+  } catch (err) {
+    if (err instanceof LocalError || err instanceof AwsCallError) throw err;
+    const inner = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+    const cause = inner?.code ?? inner?.message ?? (err as Error).message;
+    throw new LocalError(LocalErrorCode.TABLES_NO_ENDPOINT, `Cannot reach DynamoDB at ${endpoint} (${cause}): start the emulator (\`kcl-ts local\` starts dynalite) or fix dynamoDBEndpoint / --endpoint`, { cause: err });
+  }
   for (const r of results) say(io, `${r.created ? 'created' : 'exists '}  ${r.table}`);
   say(io, `ok: the tables of KCL 3.1.3 are ready on ${endpoint}`);
   return 0;

@@ -160,7 +160,7 @@ test('the README first command: `kcl-ts local --records 100` brings up the stack
   const { join } = await import('node:path');
   const { repoRoot } = await import('./stack.js');
   const port = () => String(20_000 + Math.floor(Math.random() * 20_000));
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kcl-ts.js'), 'local', '--records', '100', '--rate', '50', '--kinesis-port', port(), '--dynamodb-port', port()], {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kcl-ts.js'), 'local', '--records', '100', '--rate', '50', '--kinesis-port', port(), '--dynamodb-port', port(), '--work-dir', join(emu.work, 'local')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

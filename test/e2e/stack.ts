@@ -1,7 +1,7 @@
 // The real stack for end-to-end tests: kinesis-local + dynalite (shared by a test file) and the
 // real `kcl-ts run` launcher starting the real MultiLangDaemon with a fixture processor.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,10 +52,12 @@ export async function startEmulators(): Promise<Emulators> {
       work,
       stop: async () => {
         await Promise.all(started.map((p) => p.stop()));
+        rmSync(work, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await Promise.all(started.map((p) => p.stop()));
+    rmSync(work, { recursive: true, force: true });
     throw err;
   }
 }

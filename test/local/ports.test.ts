@@ -1,8 +1,8 @@
 // "Emulator port busy": assertPortFree, and startKinesis / startDynalite refusing a busy port before they
 // spawn anything.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { LauncherErrorCode } from '../../src/launcher/errors.js';
@@ -11,6 +11,7 @@ import { assertPortFree } from '../../src/local/process.js';
 import { rejectsWith, tempDir } from '../helpers.js';
 
 const root = tempDir('kcl-ts-ports-');
+after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A server holding a free port (on `host`, or every interface). */
 async function hold(host?: string): Promise<{ port: number; close(): Promise<void> }> {

@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { awsJson } from '../../src/local/aws-json.js';
@@ -109,11 +110,20 @@ test('tables create --print: one aws CLI command per table whose JSON is exactly
   assert.ok(!TableNames.some((t) => t.startsWith('printed')), '--print creates nothing');
 });
 
-test('tables create: no endpoint → TABLES_NO_ENDPOINT pointing at --print; no applicationName → names the key', async () => {
+test('tables create: no endpoint → TABLES_NO_ENDPOINT pointing at --print; an endpoint down → says so; no applicationName → names the key', async () => {
   const aws = await cli('tables', 'create', '-p', properties('aws', ['applicationName = aws', 'regionName = us-east-1']));
   assert.equal(aws.code, 1);
   assert.match(aws.err, /has no dynamoDBEndpoint and no --endpoint was given.*--print/);
   assert.match(aws.err, new RegExp(`\\[${LocalErrorCode.TABLES_NO_ENDPOINT}\\]`));
+  const closed = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  const down = await cli('tables', 'create', '-p', properties('down', ['applicationName = down', `dynamoDBEndpoint = http://127.0.0.1:${closed}`]));
+  assert.equal(down.code, 1);
+  assert.match(down.err, new RegExp(`^kcl-ts: Cannot reach DynamoDB at http://127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\): start the emulator`));
   const nameless = await cli('tables', 'create', '-p', properties('nameless', ['streamName = s']), '--endpoint', dynamo.endpoint);
   assert.equal(nameless.code, 1);
   assert.match(nameless.err, /has no applicationName/);

@@ -74,7 +74,7 @@ test('a project that installed the packed tarball runs `npx kcl-ts local --recor
   t.diagnostic(`project node_modules after installing kcl-ts: ${(du(join(project, 'node_modules')) / 1e6).toFixed(1)} MB`);
 
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const local = await run('npx', ['kcl-ts', 'local', '--records', '20', '--rate', '50', '--kinesis-port', String(port), '--dynamodb-port', String(port + 2)], project, env, 240_000);
+  const local = await run('npx', ['kcl-ts', 'local', '--records', '20', '--rate', '50', '--kinesis-port', String(port), '--dynamodb-port', String(port + 2), '--work-dir', join(work, 'local-run')], project, env, 240_000);
   assert.equal(local.code, 0, local.output.slice(-4000));
   assert.match(local.output, /installing the emulators kinesis-local@[\d.]+, dynalite@[\d.]+/);
   assert.match(local.output, /DynamoDB emulator \(dynalite\) on http:\/\/127\.0\.0\.1:/);
