@@ -31,6 +31,7 @@ final class ChildProcessRecordProcessor implements DynamoDBStreamsShardRecordPro
     @Override
     public void initialize(InitializationInput input) {
         child.initialize(input);
+        LiveShards.started(this);
     }
 
     @Override
@@ -52,16 +53,29 @@ final class ChildProcessRecordProcessor implements DynamoDBStreamsShardRecordPro
 
     @Override
     public void leaseLost(LeaseLostInput input) {
-        child.leaseLost(input);
+        try {
+            child.leaseLost(input);
+        } finally {
+            LiveShards.finished(this);
+        }
     }
 
     @Override
     public void shardEnded(ShardEndedInput input) {
-        child.shardEnded(input);
+        try {
+            child.shardEnded(input);
+        } finally {
+            LiveShards.finished(this);
+        }
     }
 
     @Override
     public void shutdownRequested(ShutdownRequestedInput input) {
-        child.shutdownRequested(input);
+        try {
+            child.shutdownRequested(input);
+        } finally {
+            // It checkpointed what was done: nothing more a graceful stop has to wait for.
+            LiveShards.finished(this);
+        }
     }
 }

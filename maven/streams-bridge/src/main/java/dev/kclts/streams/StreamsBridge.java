@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
@@ -118,10 +117,20 @@ public final class StreamsBridge {
             log.info("Process terminated, will initiate shutdown.");
             try {
                 Future<Boolean> done = scheduler.startGracefulShutdown();
-                done.get(graceMillis, TimeUnit.MILLISECONDS);
-                log.info("Process shutdown is complete.");
-            } catch (Exception e) {
-                log.error("Encountered an error during shutdown.", e);
+                long deadline = System.currentTimeMillis() + graceMillis;
+                // Done when KCL says so, or when every live shard's child answered shutdownRequested
+                // (KCL would also wait for consumers of ended shards, which never answer; see LiveShards).
+                while (!done.isDone() && !LiveShards.none() && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(100);
+                }
+                if (done.isDone() || LiveShards.none()) {
+                    log.info("Process shutdown is complete.");
+                } else {
+                    log.error("Shutdown did not complete within shutdownGraceMillis ({} ms): {} shard(s) still running",
+                            graceMillis, LiveShards.count());
+                }
+            } catch (InterruptedException e) {
+                log.error("Interrupted during shutdown.", e);
             }
         }));
         Future<Integer> running = daemon.getExecutorService().submit(() -> {
