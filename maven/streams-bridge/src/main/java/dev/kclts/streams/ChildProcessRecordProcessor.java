@@ -71,11 +71,6 @@ final class ChildProcessRecordProcessor implements DynamoDBStreamsShardRecordPro
 
     @Override
     public void shutdownRequested(ShutdownRequestedInput input) {
-        try {
-            child.shutdownRequested(input);
-        } finally {
-            // It checkpointed what was done: nothing more a graceful stop has to wait for.
-            LiveShards.finished(this);
-        }
+        child.shutdownRequested(input);
     }
 }

@@ -118,8 +118,8 @@ public final class StreamsBridge {
             try {
                 Future<Boolean> done = scheduler.startGracefulShutdown();
                 long deadline = System.currentTimeMillis() + graceMillis;
-                // Done when KCL says so, or when every live shard's child answered shutdownRequested
-                // (KCL would also wait for consumers of ended shards, which never answer; see LiveShards).
+                // Done when KCL says so, or when every live shard's child has had shutdownRequested and
+                // leaseLost and exited (KCL would also wait for consumers of ended shards; see LiveShards).
                 while (!done.isDone() && !LiveShards.none() && System.currentTimeMillis() < deadline) {
                     Thread.sleep(100);
                 }
