@@ -7,7 +7,7 @@
  */
 import { spawn as nodeSpawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { runTool, sha256File, type JarOptions } from './jars.js';
@@ -107,5 +107,30 @@ export async function ensureBridgeJar(opts: JarOptions & { rebuild?: boolean }, 
   const problem = opts.rebuild ? 'a rebuild was asked for' : await bridgeJarProblem(dir);
   if (problem === undefined) return { jar: join(dir, 'dist', BRIDGE_JAR), source: 'verified' };
   opts.log?.(`DynamoDB Streams bridge: ${problem}`);
-  return { jar: await buildBridgeJar(opts, dir), source: 'built' };
+  // One build at a time per folder (two `kcl-ts run`s, or test files, may find it stale together); whoever
+  // waited finds the jar built and verified.
+  const release = await buildLock(dir);
+  try {
+    if (!opts.rebuild && (await bridgeJarProblem(dir)) === undefined) return { jar: join(dir, 'dist', BRIDGE_JAR), source: 'built' };
+    return { jar: await buildBridgeJar(opts, dir), source: 'built' };
+  } finally {
+    release();
+  }
+}
+
+/** Build lock: the folder target/.kcl-ts-build-lock (mkdir is atomic); a lock older than 10 minutes is stale. */
+async function buildLock(dir: string): Promise<() => void> {
+  const lock = join(dir, 'target', '.kcl-ts-build-lock');
+  mkdirSync(join(dir, 'target'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

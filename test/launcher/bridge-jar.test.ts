@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BRIDGE_JAR, bridgeDir, bridgeJarProblem, bridgeSourcesHash, ensureBridgeJar, type BridgeLock } from '../../src/launcher/bridge-jar.js';
 import { LauncherErrorCode } from '../../src/launcher/errors.js';
@@ -29,7 +29,7 @@ function fakeMaven(): string {
   chmodSync(path, 0o755);
   return path;
 }
-const runs = () => readFileSync(join(work, 'mvn.runs'), 'utf8').split('\n').filter(Boolean).length;
+const runs = () => (existsSync(join(work, 'mvn.runs')) ? readFileSync(join(work, 'mvn.runs'), 'utf8').split('\n').filter(Boolean).length : 0);
 
 test('not built: Maven builds it into dist/ with a lock of its sources and bytes; then it is verified, not rebuilt', async () => {
   const dir = copyOfBridge('build');
@@ -80,4 +80,14 @@ test('a failing Maven build: JARS_INSTALL_FAILED with its exit code', async () =
   const err = await rejectsWith(ensureBridgeJar({ env: process.env, mvn, log: (l) => log.push(l) }, dir), LauncherErrorCode.JARS_INSTALL_FAILED);
   assert.match(err.message, /Maven failed \(exit 1\) building the DynamoDB Streams bridge/);
   assert.ok(log.some((l) => l.includes('COMPILATION ERROR')));
+});
+
+test('two callers finding it stale at once: one Maven build, both get the verified jar', async () => {
+  const dir = copyOfBridge('concurrent');
+  const mvn = fakeMaven();
+  const before = runs();
+  const [a, b] = await Promise.all([ensureBridgeJar({ env: process.env, mvn }, dir), ensureBridgeJar({ env: process.env, mvn }, dir)]);
+  assert.equal(a.jar, b.jar);
+  assert.equal(runs() - before, 1);
+  assert.equal(await bridgeJarProblem(dir), undefined);
 });
