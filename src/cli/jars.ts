@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { say, warn, type CliIO } from '../launcher/io.js';
+import { ensureBridgeJar } from '../launcher/bridge-jar.js';
 import { JAR_SETS, ensureJars, writeLock, type JarSet } from '../launcher/jars.js';
 
 interface JarsFlags {
@@ -8,6 +9,7 @@ interface JarsFlags {
   mvn?: string;
   classpath?: boolean;
   writeLock?: boolean;
+  rebuild?: boolean;
 }
 
 /** `kcl-ts jars [set]`: install, verify and print the daemon's jars. */
@@ -20,6 +22,7 @@ export function jarsCommand(io: CliIO, setExit: (code: number) => void): Command
     .option('--mvn <path>', 'the mvn executable', 'mvn')
     .option('--classpath', 'print only the classpath (for java -cp)')
     .option('--write-lock', 'maintainers: regenerate maven/<set>/jars.lock.json from Maven')
+    .option('--rebuild', 'streams-bridge: build the bridge jar with Maven even when the verified one is up to date')
     .action(async (set: string, flags: JarsFlags) => {
       if (!JAR_SETS.includes(set as JarSet)) {
         warn(io, `kcl-ts jars: unknown set \`${set}\`; expected one of ${JAR_SETS.join(', ')}`);
@@ -33,10 +36,13 @@ export function jarsCommand(io: CliIO, setExit: (code: number) => void): Command
         return;
       }
       const jars = await ensureJars(set as JarSet, opts);
+      // The DynamoDB Streams bridge also needs its own jar, built from maven/streams-bridge (or shipped).
+      const bridge = set === 'streams-bridge' ? await ensureBridgeJar({ ...opts, rebuild: flags.rebuild }) : undefined;
       if (flags.classpath) {
-        say(io, jars.classpath.join(':'));
+        say(io, [...(bridge ? [bridge.jar] : []), ...jars.classpath].join(':'));
         return;
       }
       say(io, `${jars.artifact}: ${jars.classpath.length} jars in ${jars.dir} (${jars.source}, checksums verified)`);
+      if (bridge) say(io, `kcl-ts streams bridge: ${bridge.jar} (${bridge.source === 'built' ? 'built now' : 'up to date'}, checksum verified)`);
     });
 }

@@ -3,6 +3,7 @@ import { runDoctor } from '../launcher/doctor.js';
 import { runInit } from '../launcher/init.js';
 import type { CliIO } from '../launcher/io.js';
 import { runValidate } from '../launcher/validate.js';
+import { runValidateOnline } from '../launcher/validate-online.js';
 
 type SetExit = (code: number) => void;
 
@@ -12,7 +13,11 @@ export function validateCommand(io: CliIO, setExit: SetExit): Command {
     .description('check a daemon .properties file: syntax, required and unknown keys, executableName, known traps')
     .requiredOption('-p, --properties <file>', 'the .properties file')
     .option('--allow-unknown-keys', 'report unknown keys as warnings instead of errors')
-    .action((flags: { properties: string; allowUnknownKeys?: boolean }) => setExit(runValidate(flags.properties, io, { allowUnknownKeys: flags.allowUnknownKeys })));
+    .option('--online', 'DynamoDB Streams: also ask AWS (or the emulator) whether the stream exists, is enabled and carries the images kcl-ts.streamViewType names')
+    .action(async (flags: { properties: string; allowUnknownKeys?: boolean; online?: boolean }) => {
+      const opts = { allowUnknownKeys: flags.allowUnknownKeys };
+      setExit(flags.online ? await runValidateOnline(flags.properties, io, opts) : runValidate(flags.properties, io, opts));
+    });
 }
 
 /** `kcl-ts init`. */

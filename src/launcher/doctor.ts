@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { kclTableChecks } from '../local/doctor-tables.js';
 import { chooseLogDestination } from '../logging/destination.js';
 import { checkCredentials } from './credentials.js';
+import { jarSetForFile, sourceChecks } from './doctor-source.js';
 import { say, type CliIO } from './io.js';
 import { cacheRoot, pinnedArtifact, readLock, verifyJars } from './jars.js';
 import { findJava } from './java.js';
@@ -53,16 +54,19 @@ export async function doctorChecks(opts: { propertiesFile?: string; java?: strin
   } catch (err) {
     checks.push({ ok: false, name: 'java', detail: (err as Error).message });
   }
-  const artifact = pinnedArtifact('kcl-multilang');
-  const dir = opts.jarsDir ?? join(cacheRoot(io.env), `kcl-multilang-${artifact.split(':').pop()}`);
+  // The file's source decides the jar set: the daemon's, or the DynamoDB Streams bridge's (doctor-source.ts).
+  const set = jarSetForFile(opts.propertiesFile, io);
+  const jarsCommand = set === 'kcl-multilang' ? 'kcl-ts jars' : `kcl-ts jars ${set}`;
+  const artifact = pinnedArtifact(set);
+  const dir = opts.jarsDir ?? join(cacheRoot(io.env), `${set}-${artifact.split(':').pop()}`);
   if (!existsSync(dir)) {
-    checks.push({ ok: false, name: 'jars', detail: `${artifact} is not installed (${dir})`, fix: 'run `kcl-ts jars` (Maven), or `kcl-ts jars --repo <url>`' });
+    checks.push({ ok: false, name: 'jars', detail: `${artifact} is not installed (${dir})`, fix: `run \`${jarsCommand}\` (Maven), or \`${jarsCommand} --repo <url>\`` });
   } else {
-    const problems = await verifyJars(dir, readLock('kcl-multilang'));
+    const problems = await verifyJars(dir, readLock(set));
     checks.push(
       problems.length === 0
         ? { ok: true, name: 'jars', detail: `${artifact} in ${dir}, checksums verified` }
-        : { ok: false, name: 'jars', detail: `${dir}: ${problems.slice(0, 3).join('; ')}`, fix: 'run `kcl-ts jars` to reinstall' },
+        : { ok: false, name: 'jars', detail: `${dir}: ${problems.slice(0, 3).join('; ')}`, fix: `run \`${jarsCommand}\` to reinstall` },
     );
   }
   if (opts.propertiesFile) {
@@ -90,6 +94,7 @@ export async function doctorChecks(opts: { propertiesFile?: string; java?: strin
       checks.push({ ok, name: key, detail: `${url} ${ok ? 'is reachable' : 'is NOT reachable'}`, fix: ok ? undefined : 'start the emulators (`kcl-ts local`, or LocalStack on port 4566) or fix the URL' });
     }
     if (checks.at(-1)?.name === 'dynamoDBEndpoint' && checks.at(-1)?.ok) checks.push(...(await kclTableChecks(parsed, opts.propertiesFile)));
+    checks.push(...(await sourceChecks(parsed, reachable)));
   }
   const dest = chooseLogDestination(undefined, io.env);
   checks.push({

@@ -7,9 +7,13 @@ import { join, sep } from 'node:path';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { packageRoot } from './package-root.js';
 
-/** The Java components kcl-ts pins (one folder under maven/ each: pom.xml and jars.lock.json). */
-export type JarSet = 'kcl-multilang' | 'elasticmq';
-export const JAR_SETS: readonly JarSet[] = ['kcl-multilang', 'elasticmq'];
+/**
+ * The Java components kcl-ts pins (one folder under maven/ each: pom.xml and jars.lock.json).
+ * `streams-bridge` is the runtime classpath of kcl-ts's DynamoDB Streams bridge (the daemon's jars plus the
+ * adapter's); the bridge's own jar is built from that folder's sources (see bridge-jar.ts).
+ */
+export type JarSet = 'kcl-multilang' | 'elasticmq' | 'streams-bridge';
+export const JAR_SETS: readonly JarSet[] = ['kcl-multilang', 'elasticmq', 'streams-bridge'];
 
 /** One file of a jar set, as recorded in jars.lock.json. */
 export interface LockedFile {
@@ -128,7 +132,8 @@ export async function verifyJars(dir: string, lock: JarLock): Promise<string[]> 
 /** How a tool run ended: its exit code, or `not-found` when the executable could not be started. */
 type RunResult = number | 'not-found';
 
-function run(spawn: SpawnLike, cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<RunResult> {
+/** Runs a tool with its output kept (the last 4,000 characters are logged when it fails). */
+export function runTool(spawn: SpawnLike, cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
@@ -151,7 +156,7 @@ function run(spawn: SpawnLike, cmd: string, args: string[], cwd: string, env: No
 async function installWithMaven(set: JarSet, target: string, opts: JarOptions, log: (l: string) => void): Promise<boolean> {
   const mvn = opts.mvn ?? 'mvn';
   log(`resolving ${pinnedArtifact(set)} with Maven into ${target}`);
-  const code = await run(
+  const code = await runTool(
     opts.spawn ?? nodeSpawn,
     mvn,
     ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${target}`],
@@ -302,7 +307,7 @@ export async function writeLock(set: JarSet, opts: JarOptions): Promise<JarLock>
   const log = opts.log ?? (() => undefined);
   const listFile = join(cacheRoot(opts.env), `${set}.dependency-list.txt`);
   mkdirSync(cacheRoot(opts.env), { recursive: true });
-  const code = await run(
+  const code = await runTool(
     opts.spawn ?? nodeSpawn,
     opts.mvn ?? 'mvn',
     ['-q', '-B', 'dependency:list', '-DincludeScope=runtime', '-DoutputAbsoluteArtifactFilename=true', `-DoutputFile=${listFile}`],

@@ -8,13 +8,13 @@ import { shardProcessEnv } from './child-env.js';
 import { DaemonOutput } from './daemon-output.js';
 import { LauncherError, LauncherErrorCode } from './errors.js';
 import { warn, type CliIO } from './io.js';
-import { ensureJars, type SpawnLike } from './jars.js';
+import type { SpawnLike } from './jars.js';
 import { findJava, javaClasspath } from './java.js';
+import { DAEMON_MAIN_CLASS, prepareLaunch, sourceOf } from './source.js';
 import { EXIT_DAEMON_GAVE_UP, EXIT_SHARD_FAILED, formatSummary, readStatuses, summarizeShards, writeSummaryFile, type RunSummary } from './summary.js';
 import { formatDiagnostics, loadAndValidate } from './validate.js';
 
-/** The daemon's main class in amazon-kinesis-client-multilang. */
-export const DAEMON_MAIN_CLASS = 'software.amazon.kinesis.multilang.MultiLangDaemon';
+export { DAEMON_MAIN_CLASS };
 
 /** Signals the launcher forwards to the JVM (SIGHUP becomes SIGTERM). */
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -62,7 +62,7 @@ export interface DaemonRunOptions {
 export function daemonArgs(
   classpath: readonly string[],
   propertiesFile: string,
-  opts: Pick<DaemonRunOptions, 'jvmArgs' | 'logConfig'>,
+  opts: Pick<DaemonRunOptions, 'jvmArgs' | 'logConfig'> & { mainClass?: string },
   cwd: string = process.cwd(),
 ): string[] {
   const file = resolve(cwd, propertiesFile);
@@ -71,7 +71,7 @@ export function daemonArgs(
     '-Dfile.encoding=UTF-8',
     '-cp',
     javaClasspath(classpath),
-    DAEMON_MAIN_CLASS,
+    opts.mainClass ?? DAEMON_MAIN_CLASS,
     '-p',
     file,
     ...(opts.logConfig ? ['-l', resolve(cwd, opts.logConfig)] : []),
@@ -111,14 +111,16 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
     throw new LauncherError(LauncherErrorCode.PROPERTIES_INVALID, `${opts.propertiesFile} has ${errors.length} error(s); fix them (see above) and run again`);
   }
   const java = findJava(opts.java, io.env, io.cwd);
-  const jars = await ensureJars('kcl-multilang', { env: io.env, dir: opts.jarsDir && resolve(io.cwd, opts.jarsDir), log: (l) => warn(io, l) });
-  const args = daemonArgs(jars.classpath, opts.propertiesFile, opts, io.cwd);
+  // The source (kcl-ts.source) decides what runs: the daemon, or the DynamoDB Streams bridge (source.ts).
+  const source = sourceOf(parsed) ?? 'kinesis';
+  const jars = await prepareLaunch(source, { env: io.env, dir: opts.jarsDir && resolve(io.cwd, opts.jarsDir), log: (l) => warn(io, l) });
+  const args = daemonArgs(jars.classpath, opts.propertiesFile, { ...opts, mainClass: jars.mainClass }, io.cwd);
   const spawn = opts.spawn ?? nodeSpawn;
   const signals = opts.signals ?? process;
   // The shard processes report to the launcher through files here (stdout is the protocol's).
   const statusDir = mkdtempSync(join(tmpdir(), 'kcl-ts-status-'));
   const value = (key: string) => parsed?.entries.get(key)?.value;
-  const env = shardProcessEnv(io.env, { statusDir, application: value('applicationName'), stream: value('streamName') ?? value('streamArn') });
+  const env = { ...shardProcessEnv(io.env, { statusDir, application: value('applicationName'), stream: value('streamName') ?? value('streamArn') }), KCL_TS_SOURCE: source };
   if (opts.preflight !== false && io.env.KCL_TS_NO_PREFLIGHT !== '1') {
     try {
       await runPreflight(value('executableName') ?? '', env, io);

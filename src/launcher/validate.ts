@@ -11,6 +11,7 @@ import { say, type CliIO } from './io.js';
 import { ENUM_VALUES, KNOWN_PROPERTIES, NESTED_PREFIXES, type PropertyType } from './known-properties.js';
 import { parseProperties, type ParsedProperties, type PropertyEntry } from './properties.js';
 import { checkTraps, parseDaemonNumber, type Known } from './validate-traps.js';
+import { checkSource, forSource } from './validate-source.js';
 
 /** One finding about a properties file. */
 export interface Diagnostic {
@@ -128,7 +129,8 @@ export function validateProperties(parsed: ParsedProperties, ctx: ValidateContex
   for (const entry of parsed.entries.values()) {
     const name = KNOWN_BY_DAEMON_KEY.get(daemonKey(entry.key));
     if (name === undefined) {
-      if (NESTED_PREFIXES.some((p) => entry.key.startsWith(p))) continue;
+      // kcl-ts's own keys (kcl-ts.source, ...) are checked by checkSource.
+      if (entry.key.startsWith('kcl-ts.') || NESTED_PREFIXES.some((p) => entry.key.startsWith(p))) continue;
       const suggestion = suggestKey(entry.key);
       const allowed = ctx.allowUnknownKeys === true;
       add({
@@ -156,19 +158,21 @@ export function validateProperties(parsed: ParsedProperties, ctx: ValidateContex
       fix: 'keep one definition',
     });
   }
-  checkRequired(known, add);
+  const source = checkSource(parsed, known, add);
+  checkRequired(known, add, source);
   const executable = known.get('executableName');
   if (executable) out.push(...checkExecutable(executable, ctx));
-  checkTraps(known, add);
+  checkTraps(known, forSource(source, add));
   return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-function checkRequired(known: Known, add: (d: Diagnostic) => void): void {
+function checkRequired(known: Known, add: (d: Diagnostic) => void, source: string | undefined): void {
   const blank = (name: string): boolean => (known.get(name)?.value.trim() ?? '') === '';
   const missing = (what: string, effect: string, fix: string): void => add({ level: 'error', key: what, message: `${what} is missing or empty: ${effect}`, fix });
   if (!known.has('executableName')) missing('executableName', 'the daemon refuses to start', 'e.g. `executableName = node /abs/path/consumer.mjs`');
   if (blank('applicationName')) missing('applicationName', 'startup fails ("Application name is required")', 'set `applicationName = <name>`; it also names the lease table');
-  if (blank('streamName') && blank('streamArn')) missing('streamName', 'startup fails ("Stream name or Stream Arn is required")', 'set `streamName = <stream>` (or `streamArn`)');
+  // For DynamoDB Streams checkSource reports a missing stream ARN.
+  if (source === 'kinesis' && blank('streamName') && blank('streamArn')) missing('streamName', 'startup fails ("Stream name or Stream Arn is required")', 'set `streamName = <stream>` (or `streamArn`)');
   if (blank('AWSCredentialsProvider')) {
     missing('AWSCredentialsProvider', 'startup fails ("A basic set of AWS credentials must be provided")', 'set `AWSCredentialsProvider = DefaultCredentialsProvider`');
   }

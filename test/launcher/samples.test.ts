@@ -18,3 +18,12 @@ test('properties/aws.properties: valid but for the container path of the consume
   assert.match(problems[0]!.message, /\/app\/dist\/consumer\.js/);
   assert.equal(parsed?.entries.get('shutdownGraceMillis')?.value, '25000');
 });
+
+test('properties/dynamodb-streams.properties: valid but for the container path of the consumer', () => {
+  const { parsed, diagnostics } = loadAndValidate(join(repoRoot, 'properties', 'dynamodb-streams.properties'), io);
+  const problems = diagnostics.filter((d) => d.level !== 'info');
+  assert.deepEqual(problems.map((d) => [d.level, d.key]), [['error', 'executableName']]);
+  assert.match(problems[0]!.message, /\/app\/dist\/consumer\.js/);
+  assert.equal(parsed?.entries.get('kcl-ts.source')?.value, 'dynamodb-streams');
+  assert.match(parsed?.entries.get('streamArn')?.value ?? '', /^arn:aws:dynamodb:eu-west-1:\d{12}:table\/orders\/stream\//);
+});
