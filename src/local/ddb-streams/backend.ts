@@ -1,7 +1,7 @@
 import { Agent, request, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { LauncherError, LauncherErrorCode } from '../../launcher/errors.js';
+import { LocalError, LocalErrorCode } from '../errors.js';
 import { StreamsApiError } from './api-error.js';
 
 /** A response from dynalite, kept as bytes so it can be relayed unchanged. */
@@ -13,12 +13,13 @@ export interface BackendResponse {
 
 type DynaliteFactory = (opts: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
 
-function loadDynalite(): DynaliteFactory {
+/** dynalite from `dir` (its package folder, as `ensureEmulators` finds or installs it), else as kcl-ts resolves it. */
+function loadDynalite(dir?: string): DynaliteFactory {
   try {
-    return createRequire(import.meta.url)('dynalite') as DynaliteFactory;
+    return createRequire(import.meta.url)(dir ?? 'dynalite') as DynaliteFactory;
   } catch (err) {
-    throw new LauncherError(
-      LauncherErrorCode.JARS_MISSING,
+    throw new LocalError(
+      LocalErrorCode.EMULATOR_MISSING,
       'The local DynamoDB Streams emulator needs the npm package dynalite, which is not installed: run `npm install --save-dev dynalite`',
       { cause: err },
     );
@@ -38,8 +39,9 @@ export class DynaliteBackend {
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 64 });
   #port = 0;
 
-  constructor() {
-    this.server = loadDynalite()({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  /** @param dynaliteDir the dynalite package folder. @default resolved from kcl-ts */
+  constructor(dynaliteDir?: string) {
+    this.server = loadDynalite(dynaliteDir)({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   }
 
   async listen(): Promise<void> {

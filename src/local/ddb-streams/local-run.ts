@@ -8,6 +8,7 @@ import { packageRoot } from '../../launcher/package-root.js';
 import { runDaemon, type DaemonRunOptions } from '../../launcher/run.js';
 import { awsJson } from '../aws-json.js';
 import type { Producer } from '../demo-producer.js';
+import { ensureEmulators } from '../emulator-packages.js';
 import { createLeaseTable, scanLeases } from '../lease-table.js';
 import { LOCAL_AWS_ENV, type LocalOptions } from '../stack.js';
 import { startStreamsProducer } from './demo-producer.js';
@@ -67,7 +68,9 @@ export async function runLocalStreams(opts: LocalStreamsOptions): Promise<number
   let ticker: NodeJS.Timeout | undefined;
   const java = opts.daemon ? undefined : findJava(opts.java, env, io.cwd);
   say(io, `kcl-ts local (dynamodb-streams): work folder ${work}`);
-  const emu = await startDynamoDbStreamsEmulator({ port: opts.dynamodbPort ?? 8000, rollover: opts.rolloverRecords ? { records: opts.rolloverRecords } : undefined });
+  // dynalite from the project, next to kcl-ts, or installed once into the cache (as for the Kinesis stack).
+  const { dynalite } = await ensureEmulators({ env, cwd: io.cwd, log: (l) => say(io, l) });
+  const emu = await startDynamoDbStreamsEmulator({ dynaliteDir: dynalite, port: opts.dynamodbPort ?? 8000, rollover: opts.rolloverRecords ? { records: opts.rolloverRecords } : undefined });
   try {
     const created = await awsJson<{ TableDescription: { LatestStreamArn: string } }>(emu.endpoint, 'dynamodb', 'CreateTable', {
       TableName: table,

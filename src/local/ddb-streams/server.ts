@@ -22,6 +22,8 @@ export interface DynamoDbStreamsEmulatorOptions {
   rollover?: RolloverOptions;
   /** The `awsRegion` of stream records. @default 'us-east-1' */
   region?: string;
+  /** The dynalite package folder (see `ensureEmulators`). @default resolved from kcl-ts */
+  dynaliteDir?: string;
 }
 
 /** A running emulator. */
@@ -91,7 +93,7 @@ function checkOptions(opts: DynamoDbStreamsEmulatorOptions): void {
  */
 export async function startDynamoDbStreamsEmulator(opts: DynamoDbStreamsEmulatorOptions = {}): Promise<DynamoDbStreamsEmulator> {
   checkOptions(opts);
-  const backend = new DynaliteBackend();
+  const backend = new DynaliteBackend(opts.dynaliteDir);
   await backend.listen();
   const store = new StreamStore({ rollover: opts.rollover, region: opts.region });
   const locks = new TableLocks();
