@@ -1,6 +1,6 @@
 // record.dynamodb(): a DynamoDB Streams change as plain JavaScript values.
 //
-// Contract with the DynamoDB Streams bridge (STREAMS_CONTRACT.md): for this source a record's `data` is
+// Contract with the DynamoDB Streams bridge (maven/streams-bridge/RECORDS.md): for this source a record's `data` is
 // the UTF-8 JSON of the DynamoDB Streams `Record` as the streams adapter serialises it (eventID,
 // eventName, eventVersion, eventSource, awsRegion, dynamodb: {Keys, NewImage, OldImage, SequenceNumber,
 // SizeBytes, StreamViewType, ApproximateCreationDateTime}, optional userIdentity), attribute values in

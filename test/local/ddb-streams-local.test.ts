@@ -1,6 +1,6 @@
 // `kcl-ts local --source dynamodb-streams` without Java: runLocalStreams with a stand-in for the bridge
 // that reads the generated properties, follows the stream's shard lineage (parents first) through the
-// Streams API and feeds the real demo consumer over the multilang protocol, as STREAMS_CONTRACT.md says
+// Streams API and feeds the real demo consumer over the multilang protocol, as maven/streams-bridge/RECORDS.md says
 // the bridge does. The real bridge on this stack is covered by the bridge's own e2e.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
