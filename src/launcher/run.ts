@@ -16,6 +16,12 @@ import { formatDiagnostics, loadAndValidate } from './validate.js';
 
 export { DAEMON_MAIN_CLASS };
 
+/**
+ * `npx` forwards a terminal's Ctrl-C to the command although the terminal already sent it to the whole
+ * process group, so one key press arrives twice: signals closer together than this count once.
+ */
+export const SAME_SIGNAL_MS = 1000;
+
 /** Signals the launcher forwards to the JVM (SIGHUP becomes SIGTERM). */
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
@@ -156,7 +162,13 @@ export async function runDaemon(opts: DaemonRunOptions): Promise<number> {
       }
     }
   };
-  const onSignal = (signal: NodeJS.Signals) => requestStop('signal', signal === 'SIGHUP' ? 'SIGTERM' : signal, signal);
+  let lastSignalAt = -Infinity;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (now - lastSignalAt < SAME_SIGNAL_MS) return; // one key press seen twice (npx), not a second request
+    lastSignalAt = now;
+    requestStop('signal', signal === 'SIGHUP' ? 'SIGTERM' : signal, signal);
+  };
   for (const s of FORWARDED) signals.on(s, onSignal);
   const timers: NodeJS.Timeout[] = [];
   if (opts.maxRuntimeMs !== undefined) {

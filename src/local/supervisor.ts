@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { say, warn, type CliIO } from '../launcher/io.js';
 import type { SpawnLike } from '../launcher/jars.js';
 import { packageRoot } from '../launcher/package-root.js';
-import { runDaemon } from '../launcher/run.js';
+import { runDaemon, SAME_SIGNAL_MS } from '../launcher/run.js';
 import { EXIT_SHARD_FAILED, readStatuses, summarizeShards, type ShardSummary } from '../launcher/summary.js';
 import { CheckpointCompletion } from './completion.js';
 import { DaemonLogFilter } from './daemon-log-filter.js';
@@ -33,11 +33,6 @@ export const EXIT_LOCAL_TIMEOUT = 124;
 /** Signals that stop a local run. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/**
- * `npx` forwards a terminal's Ctrl-C to the command although the terminal already sent it to the whole
- * process group, so one key press arrives twice: signals closer together than this count once.
- */
-const SAME_SIGNAL_MS = 1000;
 
 /** Options of {@link superviseLocalRun}. */
 export interface SuperviseOptions {

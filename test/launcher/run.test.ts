@@ -11,7 +11,7 @@ import { main } from '../../src/cli/main.js';
 import { LauncherErrorCode } from '../../src/launcher/errors.js';
 import type { CliIO } from '../../src/launcher/io.js';
 import { ensureJars, readLock } from '../../src/launcher/jars.js';
-import { DAEMON_MAIN_CLASS, daemonArgs, launcherExitCode, runDaemon, type DaemonRunOptions } from '../../src/launcher/run.js';
+import { DAEMON_MAIN_CLASS, daemonArgs, launcherExitCode, runDaemon, SAME_SIGNAL_MS, type DaemonRunOptions } from '../../src/launcher/run.js';
 import { EXIT_DAEMON_GAVE_UP, EXIT_SHARD_FAILED, parseDuration, summarizeShards } from '../../src/launcher/summary.js';
 import { fixture, isAlive, rejectsWith, sleep, tempDir } from '../helpers.js';
 
@@ -374,8 +374,9 @@ test('runDaemon: the third signal kills the JVM and its process group (shard chi
   assert.ok(rec.childPid && isAlive(rec.childPid));
   try {
     run.signals.emit('SIGTERM', 'SIGTERM');
+    await sleep(SAME_SIGNAL_MS + 100);
     run.signals.emit('SIGINT', 'SIGINT');
-    await sleep(200);
+    await sleep(SAME_SIGNAL_MS + 100);
     assert.ok(isAlive(rec.pid), 'two signals do not kill it');
     run.signals.emit('SIGINT', 'SIGINT');
     assert.equal(await run.result, 137);
@@ -389,6 +390,25 @@ test('runDaemon: the third signal kills the JVM and its process group (shard chi
   } finally {
     for (const pid of [rec.childPid, rec.pid]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
+});
+
+test('runDaemon: one Ctrl-C delivered twice at once (npx forwards it) is one stop request, not two', async () => {
+  const run = start({ mode: 'shard-child' });
+  const rec = await run.ready();
+  try {
+    run.signals.emit('SIGINT', 'SIGINT');
+    run.signals.emit('SIGINT', 'SIGINT');
+    await sleep(SAME_SIGNAL_MS + 100);
+    assert.doesNotMatch(run.err.join(''), /still shutting down/);
+    run.signals.emit('SIGINT', 'SIGINT'); // the user's real second press: the second request
+    await sleep(200);
+    assert.match(run.err.join(''), /still shutting down/);
+    assert.ok(isAlive(rec.pid), 'the second request does not kill it');
+    assert.deepEqual(run.marker(), ['SIGINT'], 'only the first signal is forwarded');
+  } finally {
+    for (const pid of [rec.childPid, rec.pid]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  await run.result;
 });
 
 // ---- the consumer's preflight ------------------------------------------------------------------------------

@@ -60,6 +60,8 @@ export class FileSink implements DeadLetterSink {
   readonly #maxBytes: number;
   /** Per file, the tail of this process's writes: rotation checks and appends of a file run one at a time. */
   readonly #tails = new Map<string, Promise<void>>();
+  /** The last rotation time used: names of this sink's rotations always increase, even within one millisecond. */
+  #lastRotationMs = 0;
   #ready: Promise<void> | undefined;
 
   constructor(options: FileSinkOptions) {
@@ -116,7 +118,8 @@ export class FileSink implements DeadLetterSink {
         let renamed = false;
         if (size > 0 && size + buf.length > this.#maxBytes) {
           // Another process may rotate it first: then there is nothing left to rename.
-          renamed = await rename(path, join(this.#dir, rotatedName(shardId))).then(
+          this.#lastRotationMs = Math.max(Date.now(), this.#lastRotationMs + 1);
+          renamed = await rename(path, join(this.#dir, rotatedName(shardId, new Date(this.#lastRotationMs)))).then(
             () => true,
             (err: NodeJS.ErrnoException) => {
               if (err.code !== 'ENOENT') throw err;

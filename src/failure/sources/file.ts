@@ -15,7 +15,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 interface PendingAck {
   file: string;
   offset: number;
-  line: Buffer;
+  /** The acked line, being read again (acks queue in call order; the reads finish in any order). */
+  line: Promise<Buffer>;
   done: (err?: unknown) => void;
 }
 
@@ -116,8 +117,8 @@ export class FileSource implements DeadLetterSource {
   }
 
   async #ackAt(file: string, path: string, offset: number, length: number): Promise<void> {
-    if (this.#opts.readOnly) return this.#ack(file, offset, Buffer.alloc(0));
-    return this.#ack(file, offset, await readAt(path, offset, length));
+    if (this.#opts.readOnly) return this.#ack(file, offset, Promise.resolve(Buffer.alloc(0)));
+    return this.#ack(file, offset, readAt(path, offset, length));
   }
 
   /** The dead-letter files (regular files only, no symlinks), oldest first: by the rotation time in the name (current files last), then mtime. */
@@ -150,8 +151,9 @@ export class FileSource implements DeadLetterSource {
     return journal;
   }
 
-  #ack(file: string, offset: number, line: Buffer): Promise<void> {
+  #ack(file: string, offset: number, line: Promise<Buffer>): Promise<void> {
     if (this.#opts.readOnly) return Promise.reject(new FailureError(FailureErrorCode.SOURCE, `${this.description} was opened read-only (dry run): nothing can be acked`));
+    line.catch(() => undefined); // a failed read fails this ack in #flush, not the process
     return new Promise((resolve, reject) => {
       this.#pending.push({ file, offset, line, done: (err) => (err ? reject(err) : resolve()) });
       // #flushing is cleared by #flush itself, synchronously with its last look at #pending.
@@ -168,8 +170,9 @@ export class FileSource implements DeadLetterSource {
       for (const p of batch) (byFile.get(p.file) ?? byFile.set(p.file, []).get(p.file)!).push(p);
       for (const [file, acks] of byFile) {
         try {
-          await appendDurably(join(this.#replayed, file), this.#replayed, Buffer.concat(acks.flatMap((a) => [a.line, Buffer.from('\n')])));
-          await appendDurably(join(this.#replayed, `${file}.acks`), this.#replayed, Buffer.from(acks.map((a) => `${a.offset} ${lineHash(a.line)}\n`).join('')));
+          const lines = await Promise.all(acks.map((a) => a.line));
+          await appendDurably(join(this.#replayed, file), this.#replayed, Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\n')])));
+          await appendDurably(join(this.#replayed, `${file}.acks`), this.#replayed, Buffer.from(acks.map((a, i) => `${a.offset} ${lineHash(lines[i]!)}\n`).join('')));
           for (const a of acks) this.#acked.get(file)?.add(a.offset);
           for (const a of acks) a.done();
         } catch (err) {

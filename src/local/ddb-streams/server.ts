@@ -119,7 +119,12 @@ export async function startDynamoDbStreamsEmulator(opts: DynamoDbStreamsEmulator
     const [service = '', operation = ''] = String(req.headers['x-amz-target'] ?? '').split('.');
     const mine = service === 'DynamoDBStreams_20120810' || (service === 'DynamoDB_20120810' && (TABLE_OPERATIONS.has(operation) || RECORDED_WRITES.has(operation)));
     // Everything else (reads, health checks, unknown operations) is dynalite's, untouched.
-    if (!mine) return void backend.server.emit('request', req, res);
+    if (!mine) {
+      // A client that goes away mid-request (or close() cutting its connection) makes the request emit
+      // 'error' (aborted); dynalite does not listen for it, and it is nobody's failure here.
+      req.on('error', () => undefined);
+      return void backend.server.emit('request', req, res);
+    }
     handle(req, res, service, operation).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof StreamsApiError) return sendJson(res, err.status, err.toJSON());
