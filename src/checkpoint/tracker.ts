@@ -5,6 +5,8 @@ import { comparePositions, type Position } from './position.js';
 export const TrackerErrorCode = {
   /** Records were delivered out of (sequence, sub-sequence) order. */
   OUT_OF_ORDER: 'KCLTS_ERR_TRACKER_OUT_OF_ORDER',
+  /** `settle()` was called with a ticket `accept()` never returned (a bug in the caller). */
+  UNKNOWN_TICKET: 'KCLTS_ERR_TRACKER_UNKNOWN_TICKET',
 } as const;
 
 /**
@@ -57,10 +59,23 @@ export class CheckpointTracker {
     return first;
   }
 
-  /** Marks the record with `ticket` settled; the watermark moves if it was the oldest unsettled one. */
+  /**
+   * Marks the record with `ticket` settled; the watermark moves if it was the oldest unsettled one.
+   * Settling a ticket again, or one the watermark already passed, changes nothing.
+   * @throws {KclTsError} `KCLTS_ERR_TRACKER_UNKNOWN_TICKET` for a ticket `accept()` has not issued: it
+   *   would otherwise mark a record accepted later as settled before it ever ran.
+   */
   settle(ticket: number): void {
+    const issued = this.#base + this.#settled.length;
+    if (!Number.isInteger(ticket) || ticket < 0 || ticket >= issued) {
+      throw new KclTsError(
+        TrackerErrorCode.UNKNOWN_TICKET,
+        `settle(${String(ticket)}): no record has this ticket (tickets are integers from 0; the next one accept() ` +
+          `issues is ${issued}); settle only tickets that accept() returned`,
+      );
+    }
     const i = ticket - this.#base;
-    if (i < this.#head || i >= this.#settled.length) return;
+    if (i < this.#head) return;
     this.#settled[i] = true;
     if (i !== this.#head) return;
     let h = this.#head;

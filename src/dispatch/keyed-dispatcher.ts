@@ -145,7 +145,9 @@ export class KeyedDispatcher<T extends WorkItem> {
     }
     q ??= this.#queueFor(item.key);
     q.items.push(item);
-    if (!q.running && q.items.length - q.head === 1) this.#ready.push(q);
+    // A key waiting for a slot is already in the ready line: with its first queued item, or with a retry
+    // that came due (added by #retryDue). Adding it again would let two of its items run at once.
+    if (!q.running && q.retry === undefined && q.items.length - q.head === 1) this.#ready.push(q);
     this.#pump();
     return false;
   }
@@ -267,11 +269,11 @@ export class KeyedDispatcher<T extends WorkItem> {
     this.#free.push(q);
   }
 
+  /** The retry delay is over: the key (with `q.retry` set) waits for a slot like a key with queued work. */
   #retryDue(q: KeyQueue<T>): void {
     q.timer = undefined;
     q.running = false;
-    if (q.retry || q.head < q.items.length) this.#ready.push(q);
-    else if (this.#queues.get(q.key) === q) this.#queues.delete(q.key);
+    this.#ready.push(q);
     this.#pump();
   }
 

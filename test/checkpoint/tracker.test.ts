@@ -123,8 +123,9 @@ function checkRun(positions: Position[], seed: number, settleShare: number, loca
       while (prefix < accepted && settled[prefix]) prefix++;
       const noise = rnd(10);
       if (noise === 0 && t < prefix) tracker.settle(t); // settling twice changes nothing
-      if (noise === 1) tracker.settle(accepted + 5); // unknown ticket: ignored
-      if (noise === 2) tracker.settle(-1);
+      // Tickets never issued are rejected and change nothing (the check() below sees the same state).
+      const unknown = [accepted, accepted + 5, -1, 0.5][noise - 1];
+      if (unknown !== undefined) assert.throws(() => tracker.settle(unknown), { code: TrackerErrorCode.UNKNOWN_TICKET });
     }
     check();
   }
@@ -171,6 +172,43 @@ test('tracker: a watermark held by one old unsettled record survives compaction 
     t.settle(first); // stale ticket after compaction: ignored
     assert.equal(t.pending, 0);
   }
+});
+
+test('tracker: settle() of a ticket not issued yet throws KCLTS_ERR_TRACKER_UNKNOWN_TICKET; the record that later gets it is not settled', () => {
+  // The issue's sequence: accept 1, 2; settle(2); accept 3; settle 0 and 1.
+  const t = new CheckpointTracker();
+  t.accept([{ sequenceNumber: '1' }]);
+  t.accept([{ sequenceNumber: '2' }]);
+  assert.throws(
+    () => t.settle(2),
+    (err: unknown) => err instanceof KclTsError && err.code === TrackerErrorCode.UNKNOWN_TICKET && /settle\(2\).*next one accept\(\) issues is 2/.test(err.message),
+  );
+  assert.equal(t.accept([{ sequenceNumber: '3' }]), 2);
+  t.settle(0);
+  t.settle(1);
+  assert.deepEqual(t.watermark, { sequenceNumber: '2', subSequenceNumber: 0 });
+  assert.equal(t.allSettled, false);
+  assert.deepEqual(t.oldestUnsettled, { sequenceNumber: '3', subSequenceNumber: 0 });
+  for (const bad of [-1, 3, 1.5, Number.NaN, Infinity]) assert.throws(() => t.settle(bad), { code: TrackerErrorCode.UNKNOWN_TICKET });
+  assert.throws(() => new CheckpointTracker().settle(0), { code: TrackerErrorCode.UNKNOWN_TICKET });
+  t.settle(2);
+  assert.deepEqual(t.watermark, { sequenceNumber: '3', subSequenceNumber: 0 });
+});
+
+test('tracker: accept([]) issues no ticket, returns the next one and changes nothing', () => {
+  const t = new CheckpointTracker();
+  assert.equal(t.accept([]), 0);
+  assert.equal(t.pending, 0);
+  assert.equal(t.allSettled, true);
+  assert.equal(t.watermark, undefined);
+  assert.throws(() => t.settle(0), { code: TrackerErrorCode.UNKNOWN_TICKET });
+  assert.equal(t.accept([{ sequenceNumber: '7' }]), 0);
+  assert.equal(t.accept([]), 1);
+  // The empty batch did not reset the order check.
+  assert.throws(() => t.accept([{ sequenceNumber: '7' }]), { code: TrackerErrorCode.OUT_OF_ORDER });
+  t.settle(0);
+  assert.equal(t.accept([]), 1);
+  assert.deepEqual(t.watermark, { sequenceNumber: '7', subSequenceNumber: 0 });
 });
 
 test('tracker: a record not after the previous one throws KCLTS_ERR_TRACKER_OUT_OF_ORDER and changes nothing', () => {
