@@ -242,12 +242,19 @@ test('tracker: a record not after the previous one throws KCLTS_ERR_TRACKER_OUT_
 test('tracker: sub-sequence numbers order records of one aggregate; a lower sub-sequence of the same number is out of order', () => {
   const t = new CheckpointTracker();
   t.accept([{ sequenceNumber: '5', subSequenceNumber: 0 }, { sequenceNumber: '5', subSequenceNumber: 1 }, { sequenceNumber: '5', subSequenceNumber: 7 }]);
-  assert.throws(() => t.accept([{ sequenceNumber: '5', subSequenceNumber: 6 }]), { code: TrackerErrorCode.OUT_OF_ORDER });
+  assert.throws(() => t.accept([{ sequenceNumber: '5', subSequenceNumber: 6 }]), {
+    code: TrackerErrorCode.OUT_OF_ORDER,
+    message: 'Record 5/6 was delivered after 5/7; records of a shard must arrive in sequence order',
+  });
+  assert.throws(() => t.accept([{ sequenceNumber: '4' }]), { message: /^Record 4\/0 was delivered after 5\/7;/ });
   assert.throws(() => t.accept([{ sequenceNumber: '5', subSequenceNumber: 7 }]), { code: TrackerErrorCode.OUT_OF_ORDER });
   // 10 is after 9 even though '10' < '9' as text.
   const u = new CheckpointTracker();
   u.accept([{ sequenceNumber: '9' }, { sequenceNumber: '10' }, { sequenceNumber: '99' }, { sequenceNumber: '100' }]);
   assert.throws(() => u.accept([{ sequenceNumber: '11' }]), { code: TrackerErrorCode.OUT_OF_ORDER });
+  const v = new CheckpointTracker();
+  v.accept([{ sequenceNumber: '9', subSequenceNumber: null }]);
+  assert.throws(() => v.accept([{ sequenceNumber: '8', subSequenceNumber: null }]), { message: /^Record 8\/0 was delivered after 9\/0;/ });
 });
 
 test(
