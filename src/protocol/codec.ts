@@ -25,12 +25,13 @@ function invalid(action: string, field: string, value: unknown, expected: string
   );
 }
 
-const LEGACY_REASONS: Record<string, 'TERMINATE' | 'ZOMBIE'> = {
-  TERMINATE: 'TERMINATE',
-  SHARD_END: 'TERMINATE',
-  ZOMBIE: 'ZOMBIE',
-  LEASE_LOST: 'ZOMBIE',
-};
+/** A Map, not an object literal: a reason such as `toString` must not find Object.prototype's members. */
+const LEGACY_REASONS = new Map<unknown, 'TERMINATE' | 'ZOMBIE'>([
+  ['TERMINATE', 'TERMINATE'],
+  ['SHARD_END', 'TERMINATE'],
+  ['ZOMBIE', 'ZOMBIE'],
+  ['LEASE_LOST', 'ZOMBIE'],
+]);
 
 const isOptionalNumber = (v: unknown): boolean => v === undefined || v === null || typeof v === 'number';
 const isOptionalString = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
@@ -144,7 +145,7 @@ function checkMessage(parsed: unknown, line: LineText): InboundMessage {
       return m as unknown as InboundMessage;
     case 'shutdown': {
       // KCL 1.x sends TERMINATE/ZOMBIE; the 2.x/3.x class (never sent) would carry SHARD_END/LEASE_LOST.
-      const reason = LEGACY_REASONS[String(m.reason)];
+      const reason = LEGACY_REASONS.get(m.reason);
       if (!reason) throw invalid('shutdown', 'reason', m.reason, 'TERMINATE, ZOMBIE, SHARD_END or LEASE_LOST', line);
       return { action: 'shutdown', reason };
     }
