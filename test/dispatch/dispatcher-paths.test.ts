@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
-import { KeyedDispatcher, type DispatcherOptions, type WorkItem } from '../../src/dispatch/index.js';
+import { isThenable, KeyedDispatcher, type DispatcherOptions, type WorkItem } from '../../src/dispatch/index.js';
 
 interface Item extends WorkItem {
   id: string;
@@ -350,4 +350,47 @@ test('onIdle() and waitForRoom() resolve at once when idle; every waiter is call
   await finish('a1');
   await tick();
   assert.deepEqual(done.sort(), ['idle 1', 'idle 2', 'room 1', 'room 2']);
+});
+
+test('isThenable: objects with a then method only', () => {
+  assert.equal(isThenable(Promise.resolve()), true);
+  assert.equal(isThenable({ then: () => undefined }), true);
+  for (const v of [null, undefined, 0, 5, 'then', { then: 1 }, {}, () => undefined]) assert.equal(isThenable(v), false, String(v));
+});
+
+test('onIdle() waits for a running item that counts no records (records: 0)', async () => {
+  const { d, finish } = controlled();
+  d.push({ id: 'a1', key: 'a', records: 0, bytes: 0 });
+  assert.equal(d.inFlightRecords, 0);
+  let idle = false;
+  void d.onIdle().then(() => (idle = true));
+  await tick();
+  assert.equal(idle, false, 'an item still runs');
+  d.push({ id: 'b1', key: 'b', records: 0, bytes: 0 });
+  await finish('b1');
+  assert.equal(idle, false, 'a1 still runs');
+  await finish('a1');
+  assert.equal(idle, true);
+});
+
+test('synchronous runs started by the pump finish before the next starts, without yielding to microtasks', async () => {
+  const microtaskRan: boolean[] = [];
+  let flag = false;
+  let hold!: () => void;
+  const d = new KeyedDispatcher<Item>({
+    concurrency: 1,
+    maxInFlightRecords: 100,
+    maxInFlightBytes: 10_000,
+    run: (it) => {
+      if (it.id === 'h1') return new Promise<void>((resolve) => (hold = resolve));
+      microtaskRan.push(flag);
+      if (it.id === 't1') queueMicrotask(() => (flag = true));
+    },
+  });
+  d.push(item('h1'));
+  d.push(item('t1'));
+  d.push(item('u1'));
+  hold();
+  await d.onIdle();
+  assert.deepEqual(microtaskRan, [false, false], 'u1 ran in the same synchronous pass as t1');
 });
