@@ -40,7 +40,7 @@ const isOptionalString = (v: unknown): boolean => v === undefined || v === null 
  * Checks the records of a processRecords message in place. One pass, no copies: this runs on
  * every batch (up to 10,000 records), so it checks only what later code relies on.
  */
-function checkRecords(records: unknown, line: LineText): records is WireRecord[] {
+function checkRecords(records: unknown, line: LineText): asserts records is WireRecord[] {
   if (!Array.isArray(records)) throw invalid('processRecords', 'records', records, 'an array', line);
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as Json | null;
@@ -72,7 +72,6 @@ function checkRecords(records: unknown, line: LineText): records is WireRecord[]
       );
     }
   }
-  return true;
 }
 
 function malformed(err: unknown, line: LineText): ProtocolError {
