@@ -156,7 +156,7 @@ export class KeyedDispatcher<T extends WorkItem> {
   }
 
   #queueFor(key: string): KeyQueue<T> {
-    const q = this.#free.pop() ?? { key: '', items: [], head: 0, running: false };
+    const q = this.#free.pop() ?? { key, items: [], head: 0, running: false };
     q.key = key;
     this.#queues.set(key, q);
     return q;

@@ -394,3 +394,26 @@ test('synchronous runs started by the pump finish before the next starts, withou
   await d.onIdle();
   assert.deepEqual(microtaskRan, [false, false], 'u1 ran in the same synchronous pass as t1');
 });
+
+test('an item pushed from inside a run() the pump started never starts inside that call (no nested pump)', async () => {
+  const log: string[] = [];
+  const pending = new Map<string, () => void>();
+  const d: KeyedDispatcher<Item> = new KeyedDispatcher<Item>({
+    concurrency: 2,
+    maxInFlightRecords: 100,
+    maxInFlightBytes: 10_000,
+    run: (it) => {
+      log.push(`start ${it.id}`);
+      if (it.id === 'a1') d.push(item('b1'));
+      log.push(`return ${it.id}`);
+      return new Promise<void>((resolve) => pending.set(it.id, resolve));
+    },
+  });
+  d.push(item('a0'));
+  d.push(item('a1')); // queued behind a0: started by the pump once a0 finished, with a slot to spare
+  pending.get('a0')!();
+  await tick();
+  assert.deepEqual(log, ['start a0', 'return a0', 'start a1', 'return a1', 'start b1', 'return b1']);
+  for (const id of ['a1', 'b1']) pending.get(id)!();
+  await d.onIdle();
+});
