@@ -29,7 +29,7 @@ class MemoryStatus extends StatusReporter {
 }
 
 /** A runtime over an in-process FakeDaemon with its log lines captured and a status in memory. */
-function runtime(options: HandlerOptions, pool?: { inUseBytes: number }) {
+function runtime(options: HandlerOptions, pool?: { inUseBytes: number }, withStatus = true) {
   const logs: LogLine[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -39,10 +39,16 @@ function runtime(options: HandlerOptions, pool?: { inUseBytes: number }) {
   });
   const logger = pino({ level: 'debug' }, stream);
   const status = new MemoryStatus();
-  const processor = new HandlerProcessor(resolveHandlerOptions({ statsIntervalMs: 0, ...options }), logger, { KCL_TS_APPLICATION: 'app-x' }, status, pool);
+  const processor = new HandlerProcessor(
+    resolveHandlerOptions({ statsIntervalMs: 0, ...options }),
+    logger,
+    { KCL_TS_APPLICATION: 'app-x' },
+    withStatus ? status : undefined,
+    pool,
+  );
   const daemon = FakeDaemon.inProcess(processor, { logger });
   const find = (msg: string | RegExp): LogLine[] => logs.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg)));
-  return { daemon, logs, find, status };
+  return { daemon, logs, find, status, processor };
 }
 
 const ref = (r: { partitionKey: string; sequenceNumber: string }) => ({ partitionKey: r.partitionKey, sequenceNumber: r.sequenceNumber, subSequenceNumber: 0 });
@@ -85,6 +91,8 @@ test('retries: a warn line per failed attempt with the record, attempt and delay
   assert.equal(status.status.retried, 2);
   assert.equal(status.status.processed, 1);
   assert.equal(status.status.failed, 0);
+  assert.deepEqual(find('stats'), [], 'statsIntervalMs: 0 turns the stats line off');
+  assert.deepEqual(find('internal error running a job'), []);
 });
 
 test('retries stop at maxRetries (maxRetries + 1 calls), then stop-shard: error line, failed count, status failure', async () => {
@@ -206,6 +214,7 @@ test('a policy function gets (record, error, ctx); a throwing policy, dead-lette
     ['throw', 'the onFailure function threw: stopping the shard'],
     ['dead-letter', "onFailure chose 'dead-letter' but no deadLetter sink is configured: stopping the shard"],
     ['retry', 'onFailure returned an unknown decision: stopping the shard'],
+    ['stop-shard', /^handler failed \(stop-shard\)/],
   ] as const) {
     const f = new RecordFactory();
     const batch = [f.record({ partitionKey: 'a' })];
@@ -231,6 +240,8 @@ test('a policy function gets (record, error, ctx); a throwing policy, dead-lette
     assert.deepEqual(lines[0]!.record, ref(batch[0]!));
     if (answer === 'throw') assert.equal((lines[0]!.err as { message: string }).message, 'policy bug');
     if (answer === 'retry') assert.equal(lines[0]!.decision, 'retry');
+    else assert.deepEqual(find('onFailure returned an unknown decision: stopping the shard'), [], answer);
+    assert.deepEqual(find('internal error running a job'), []);
     assert.equal(status.status.state, 'stopped-on-failure', answer);
     assert.equal(daemon.checkpoints.length, 0, answer);
   }
@@ -270,6 +281,8 @@ test('dead letters: the sink failing once gives a retry line; then one line per 
   assert.equal(done[0]!.error, 'sub-batch failed');
   assert.equal(done[0]!.attempts, 1);
   assert.equal(status.status.deadLettered, 2);
+  assert.equal(status.status.skipped, 0);
+  assert.deepEqual(find(/SKIPPED/), []);
   assert.equal(status.status.processed, 1, 'the b sub-batch of one record');
   assert.deepEqual(sink.entries.map((e) => [e.sequenceNumber, e.shardId, e.application]), [
     [batch[0]!.sequenceNumber, 'shardId-000000000007', 'app-x'],
@@ -352,6 +365,7 @@ test('a failed checkpoint (InvalidStateException) is logged and tried again at t
   const refused = find(/^checkpoint refused with ShutdownException/);
   assert.equal(refused.length, 1);
   assert.equal(refused[0]!.level, 40);
+  assert.match(String(refused[0]!.at), /^\d+\/0$/);
   await daemon.processRecords([f.record({ partitionKey: 'k' })]);
   await daemon.shutdownRequested();
   assert.equal(daemon.checkpoints.length, 1, 'no checkpoint after ShutdownException');
@@ -389,7 +403,7 @@ test('stats: a periodic info line with the dispatcher and checkpoint figures; th
     { inFlight: s.inFlight, running: s.running, queued: s.queued, keys: s.keys, millisBehindLatest: s.millisBehindLatest, checkpointLagRecords: s.checkpointLagRecords, stopped: s.stopped },
     { inFlight: 3, running: 1, queued: 2, keys: 2, millisBehindLatest: 1234, checkpointLagRecords: 3, stopped: false },
   );
-  assert.ok(typeof s.checkpointAgeMs === 'number' && s.checkpointAgeMs >= 0);
+  assert.ok(typeof s.checkpointAgeMs === 'number' && s.checkpointAgeMs >= 0 && s.checkpointAgeMs < 60_000, `checkpointAgeMs ${String(s.checkpointAgeMs)}`);
   assert.ok(status.writes > writes, 'the status file is written with each stats line');
   release();
   await daemon.shardEnded();
