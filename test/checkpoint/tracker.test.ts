@@ -281,6 +281,7 @@ test('compareDecimal agrees with BigInt on random decimal strings (leading zeros
     fc.property(decimalArb, decimalArb, (a, b) => {
       const expected = sign(Number(BigInt(a) > BigInt(b)) - Number(BigInt(a) < BigInt(b)));
       assert.equal(sign(compareDecimal(a, b)), expected, `${a} vs ${b}`);
+      if (expected === 0) assert.equal(compareDecimal(a, b), 0, `${a} vs ${b}: exactly 0`);
       assert.equal(sign(compareDecimal(b, a)), expected === 0 ? 0 : -expected);
       assert.equal(compareDecimal(a, a), 0);
     }),
@@ -293,6 +294,7 @@ test('compareDecimal agrees with BigInt on random decimal strings (leading zeros
       const a = '0'.repeat(za) + n.toString();
       const b = '0'.repeat(zb) + m.toString();
       assert.equal(sign(compareDecimal(a, b)), n === m ? 0 : n < m ? -1 : 1, `${a} vs ${b}`);
+      if (n === m) assert.equal(compareDecimal(a, b), 0, `${a} vs ${b}: exactly 0`);
     }),
     { numRuns: 2000 },
   );
