@@ -300,6 +300,22 @@ test('compareDecimal agrees with BigInt on random decimal strings (leading zeros
   );
 });
 
+test('compareDecimal: zero spelled with several zeros, and leading zeros on either side', () => {
+  for (const [a, b, expected] of [
+    ['0', '000', 0],
+    ['000', '0', 0],
+    ['00', '1', -1],
+    ['1', '000', 1],
+    ['0010', '9', 1],
+    ['9', '0010', -1],
+    ['007', '7', 0],
+    ['12', '0013', -1],
+  ] as const) {
+    assert.equal(sign(compareDecimal(a, b)), expected, `${a} vs ${b}`);
+    if (expected === 0) assert.equal(compareDecimal(a, b), 0);
+  }
+});
+
 test('comparePositions: sequence number as an integer, then sub-sequence (null/undefined = 0)', () => {
   fc.assert(
     fc.property(decimalArb, decimalArb, fc.option(fc.nat(20)), fc.option(fc.nat(20)), (a, b, sa, sb) => {
