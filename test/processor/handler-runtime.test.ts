@@ -159,14 +159,19 @@ test('stop-shard: a batch after the failure is answered unprocessed with a warn 
 
 test('stop-shard keeps the earliest failed record, whichever failed first', async () => {
   const f = new RecordFactory();
-  const batch = [f.record({ partitionKey: 'a' }), f.record({ partitionKey: 'b' }), f.record({ partitionKey: 'c' })];
+  const batch = [f.record({ partitionKey: 'a' }), f.record({ partitionKey: 'b' }), f.record({ partitionKey: 'c' }), f.record({ partitionKey: 'd' })];
   let releaseA!: () => void;
+  let releaseD!: () => void;
   const { daemon, status, find } = runtime({
     maxRetries: 0,
     handle: async (r: KinesisRecord) => {
       if (r.partitionKey === 'a') {
         await new Promise<void>((resolve) => (releaseA = resolve));
         throw new Error('a failed');
+      }
+      if (r.partitionKey === 'd') {
+        await new Promise<void>((resolve) => (releaseD = resolve));
+        throw new Error('d failed');
       }
       if (r.partitionKey === 'c') throw new Error('c failed');
     },
@@ -178,8 +183,11 @@ test('stop-shard keeps the earliest failed record, whichever failed first', asyn
   releaseA();
   await sleep(5);
   assert.deepEqual(status.status.failure, { ...ref(batch[0]!), error: 'a failed' }, 'the earlier record replaces it');
-  assert.equal(status.status.failed, 2);
-  assert.equal(find(/^handler failed \(stop-shard\)/).length, 2);
+  releaseD();
+  await sleep(5);
+  assert.deepEqual(status.status.failure, { ...ref(batch[0]!), error: 'a failed' }, 'a later record does not');
+  assert.equal(status.status.failed, 3);
+  assert.equal(find(/^handler failed \(stop-shard\)/).length, 3);
   await daemon.shutdownRequested();
   assert.equal(daemon.checkpoints.length, 0);
 });
