@@ -7,21 +7,24 @@ export interface Position {
 /**
  * Compares two non-negative decimal integer strings numerically without BigInt: by length once leading
  * zeros are ignored, then by characters. Sequence numbers are compared per record on the hot path.
+ * @returns a negative number, zero or a positive number, as `a` is below, equal to or above `b`.
  */
 export function compareDecimal(a: string, b: string): number {
   if (a === b) return 0;
-  // Fast path (every Kinesis sequence number): same length, no leading zero: native string order.
-  if (a.length === b.length && a.charCodeAt(0) !== 48 && b.charCodeAt(0) !== 48) return a < b ? -1 : 1;
+  // Fast path (every Kinesis sequence number): digit strings of one length (leading zeros or not) are
+  // in numeric order as text.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the fast path only saves time (the loop below gives the same answer); a !== b here, so `a <= b` is `a < b`
+  if (a.length === b.length) return a < b ? -1 : 1;
   let i = 0;
   let j = 0;
   while (i < a.length - 1 && a.charCodeAt(i) === 48) i++;
   while (j < b.length - 1 && b.charCodeAt(j) === 48) j++;
   const la = a.length - i;
   const lb = b.length - j;
-  if (la !== lb) return la < lb ? -1 : 1;
+  if (la !== lb) return la - lb;
   for (; i < a.length; i++, j++) {
     const d = a.charCodeAt(i) - b.charCodeAt(j);
-    if (d !== 0) return d < 0 ? -1 : 1;
+    if (d !== 0) return d;
   }
   return 0;
 }

@@ -125,11 +125,13 @@ export class KeyedDispatcher<T extends WorkItem> {
     this.#records += item.records;
     this.#bytes += item.bytes;
     let q = this.#queues.get(item.key);
+    // Stryker disable next-line ConditionalExpression: equivalent (outside #pump a free slot means an empty ready line: every push to it is followed by a pump); kept against re-entrant calls
     if (!q && !this.#pumping && this.#running < this.#opts.concurrency && this.#readyHead === this.#ready.length) {
       // Fast path: the key is idle, a slot is free and nobody waits: run now. A key queue is made only
       // if the item does not finish at once (no Map or queue work per record for quick handlers).
       this.#running++;
       const result = this.#start(item);
+      // Stryker disable next-line ConditionalExpression,BlockStatement: performance only (#finish below does the same bookkeeping through a key queue)
       if (result === undefined) {
         this.#running--;
         this.#records -= item.records;
@@ -145,13 +147,16 @@ export class KeyedDispatcher<T extends WorkItem> {
     }
     q ??= this.#queueFor(item.key);
     q.items.push(item);
-    if (!q.running && q.items.length - q.head === 1) this.#ready.push(q);
+    // A key waiting for a slot is already in the ready line: with its first queued item, or with a retry
+    // that came due (added by #retryDue). Adding it again would let two of its items run at once.
+    // Stryker disable next-line ArithmeticOperator: equivalent (a key with q.head > 0 that is not running has queued items)
+    if (!q.running && q.retry === undefined && q.items.length - q.head === 1) this.#ready.push(q);
     this.#pump();
     return false;
   }
 
   #queueFor(key: string): KeyQueue<T> {
-    const q = this.#free.pop() ?? { key: '', items: [], head: 0, running: false };
+    const q = this.#free.pop() ?? { key, items: [], head: 0, running: false };
     q.key = key;
     this.#queues.set(key, q);
     return q;
@@ -215,6 +220,7 @@ export class KeyedDispatcher<T extends WorkItem> {
     } finally {
       this.#pumping = false;
     }
+    // Stryker disable next-line all: when the ready line is compacted changes memory only, not behaviour
     if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
       this.#ready = this.#ready.slice(this.#readyHead);
       this.#readyHead = 0;
@@ -245,12 +251,14 @@ export class KeyedDispatcher<T extends WorkItem> {
     this.#bytes -= item.bytes;
     q.running = false;
     if (q.head < q.items.length) {
+      // Stryker disable next-line all: when a key's queue is compacted changes memory only, not behaviour
       if (q.head > 64 && q.head * 2 > q.items.length) {
         q.items = q.items.slice(q.head);
         q.head = 0;
       }
       this.#ready.push(q);
-    } else if (this.#queues.get(q.key) === q) {
+    } else {
+      // A running key's queue is in #queues (clearQueued deletes only keys that do not run).
       this.#queues.delete(q.key);
       this.#recycle(q);
     }
@@ -258,7 +266,9 @@ export class KeyedDispatcher<T extends WorkItem> {
   }
 
   /** Keeps an emptied, idle queue for reuse (a bounded number of them). */
+  // Stryker disable next-line BlockStatement: reuse saves allocations only (a fresh queue behaves the same)
   #recycle(q: KeyQueue<T>): void {
+    // Stryker disable next-line all: how many queues are kept for reuse changes memory only
     if (this.#free.length >= 1024) return;
     q.items.length = 0;
     q.head = 0;
@@ -267,24 +277,33 @@ export class KeyedDispatcher<T extends WorkItem> {
     this.#free.push(q);
   }
 
+  /** The retry delay is over: the key (with `q.retry` set) waits for a slot like a key with queued work. */
   #retryDue(q: KeyQueue<T>): void {
     q.timer = undefined;
+    // Stryker disable next-line BooleanLiteral: equivalent (q.retry keeps the key out of push's ready check, and #pump sets running before the retry starts)
     q.running = false;
-    if (q.retry || q.head < q.items.length) this.#ready.push(q);
-    else if (this.#queues.get(q.key) === q) this.#queues.delete(q.key);
+    this.#ready.push(q);
     this.#pump();
   }
 
   #notify(): void {
-    if (this.#roomWaiters.length > 0 && this.hasRoom()) {
-      const waiters = this.#roomWaiters;
-      this.#roomWaiters = [];
-      for (const w of waiters) w();
+    // The outer checks only spare a hasRoom() call (user code: extraRoom) and an empty-list swap when
+    // nobody waits, on every finished item.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: performance only (see above)
+    if (this.#roomWaiters.length > 0) {
+      if (this.hasRoom()) {
+        const waiters = this.#roomWaiters;
+        this.#roomWaiters = [];
+        for (const w of waiters) w();
+      }
     }
-    if (this.#idleWaiters.length > 0 && this.#records === 0 && this.#running === 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const w of waiters) w();
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: performance only (see above)
+    if (this.#idleWaiters.length > 0) {
+      if (this.#records === 0 && this.#running === 0) {
+        const waiters = this.#idleWaiters;
+        this.#idleWaiters = [];
+        for (const w of waiters) w();
+      }
     }
   }
 }

@@ -30,12 +30,13 @@ function invalid(action: string, field: string, value: unknown, expected: string
   );
 }
 
-const LEGACY_REASONS: Record<string, 'TERMINATE' | 'ZOMBIE'> = {
-  TERMINATE: 'TERMINATE',
-  SHARD_END: 'TERMINATE',
-  ZOMBIE: 'ZOMBIE',
-  LEASE_LOST: 'ZOMBIE',
-};
+/** A Map, not an object literal: a reason such as `toString` must not find Object.prototype's members. */
+const LEGACY_REASONS = new Map<unknown, 'TERMINATE' | 'ZOMBIE'>([
+  ['TERMINATE', 'TERMINATE'],
+  ['SHARD_END', 'TERMINATE'],
+  ['ZOMBIE', 'ZOMBIE'],
+  ['LEASE_LOST', 'ZOMBIE'],
+]);
 
 const isOptionalNumber = (v: unknown): boolean => v === undefined || v === null || typeof v === 'number';
 const isOptionalString = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
@@ -44,7 +45,7 @@ const isOptionalString = (v: unknown): boolean => v === undefined || v === null 
  * Checks the records of a processRecords message in place. One pass, no copies: this runs on
  * every batch (up to 10,000 records), so it checks only what later code relies on.
  */
-function checkRecords(records: unknown, line: LineText): records is WireRecord[] {
+function checkRecords(records: unknown, line: LineText): asserts records is WireRecord[] {
   if (!Array.isArray(records)) throw invalid('processRecords', 'records', records, 'an array', line);
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as Json | null;
@@ -76,7 +77,6 @@ function checkRecords(records: unknown, line: LineText): records is WireRecord[]
       );
     }
   }
-  return true;
 }
 
 function malformed(err: unknown, line: LineText): ProtocolError {
@@ -150,7 +150,7 @@ function checkMessage(parsed: unknown, line: LineText): InboundMessage {
       return m as unknown as InboundMessage;
     case 'shutdown': {
       // KCL 1.x sends TERMINATE/ZOMBIE; the 2.x/3.x class (never sent) would carry SHARD_END/LEASE_LOST.
-      const reason = LEGACY_REASONS[String(m.reason)];
+      const reason = LEGACY_REASONS.get(m.reason);
       if (!reason) throw invalid('shutdown', 'reason', m.reason, 'TERMINATE, ZOMBIE, SHARD_END or LEASE_LOST', line);
       return { action: 'shutdown', reason };
     }

@@ -123,8 +123,9 @@ function checkRun(positions: Position[], seed: number, settleShare: number, loca
       while (prefix < accepted && settled[prefix]) prefix++;
       const noise = rnd(10);
       if (noise === 0 && t < prefix) tracker.settle(t); // settling twice changes nothing
-      if (noise === 1) tracker.settle(accepted + 5); // unknown ticket: ignored
-      if (noise === 2) tracker.settle(-1);
+      // Tickets never issued are rejected and change nothing (the check() below sees the same state).
+      const unknown = [accepted, accepted + 5, -1, 0.5][noise - 1];
+      if (unknown !== undefined) assert.throws(() => tracker.settle(unknown), { code: TrackerErrorCode.UNKNOWN_TICKET });
     }
     check();
   }
@@ -173,6 +174,43 @@ test('tracker: a watermark held by one old unsettled record survives compaction 
   }
 });
 
+test('tracker: settle() of a ticket not issued yet throws KCLTS_ERR_TRACKER_UNKNOWN_TICKET; the record that later gets it is not settled', () => {
+  // The issue's sequence: accept 1, 2; settle(2); accept 3; settle 0 and 1.
+  const t = new CheckpointTracker();
+  t.accept([{ sequenceNumber: '1' }]);
+  t.accept([{ sequenceNumber: '2' }]);
+  assert.throws(
+    () => t.settle(2),
+    (err: unknown) => err instanceof KclTsError && err.code === TrackerErrorCode.UNKNOWN_TICKET && /settle\(2\).*next one accept\(\) issues is 2/.test(err.message),
+  );
+  assert.equal(t.accept([{ sequenceNumber: '3' }]), 2);
+  t.settle(0);
+  t.settle(1);
+  assert.deepEqual(t.watermark, { sequenceNumber: '2', subSequenceNumber: 0 });
+  assert.equal(t.allSettled, false);
+  assert.deepEqual(t.oldestUnsettled, { sequenceNumber: '3', subSequenceNumber: 0 });
+  for (const bad of [-1, 3, 1.5, Number.NaN, Infinity]) assert.throws(() => t.settle(bad), { code: TrackerErrorCode.UNKNOWN_TICKET });
+  assert.throws(() => new CheckpointTracker().settle(0), { code: TrackerErrorCode.UNKNOWN_TICKET });
+  t.settle(2);
+  assert.deepEqual(t.watermark, { sequenceNumber: '3', subSequenceNumber: 0 });
+});
+
+test('tracker: accept([]) issues no ticket, returns the next one and changes nothing', () => {
+  const t = new CheckpointTracker();
+  assert.equal(t.accept([]), 0);
+  assert.equal(t.pending, 0);
+  assert.equal(t.allSettled, true);
+  assert.equal(t.watermark, undefined);
+  assert.throws(() => t.settle(0), { code: TrackerErrorCode.UNKNOWN_TICKET });
+  assert.equal(t.accept([{ sequenceNumber: '7' }]), 0);
+  assert.equal(t.accept([]), 1);
+  // The empty batch did not reset the order check.
+  assert.throws(() => t.accept([{ sequenceNumber: '7' }]), { code: TrackerErrorCode.OUT_OF_ORDER });
+  t.settle(0);
+  assert.equal(t.accept([]), 1);
+  assert.deepEqual(t.watermark, { sequenceNumber: '7', subSequenceNumber: 0 });
+});
+
 test('tracker: a record not after the previous one throws KCLTS_ERR_TRACKER_OUT_OF_ORDER and changes nothing', () => {
   fc.assert(
     fc.property(positionsArb(60), fc.nat(), fc.nat(), (spec, a, b) => {
@@ -204,12 +242,19 @@ test('tracker: a record not after the previous one throws KCLTS_ERR_TRACKER_OUT_
 test('tracker: sub-sequence numbers order records of one aggregate; a lower sub-sequence of the same number is out of order', () => {
   const t = new CheckpointTracker();
   t.accept([{ sequenceNumber: '5', subSequenceNumber: 0 }, { sequenceNumber: '5', subSequenceNumber: 1 }, { sequenceNumber: '5', subSequenceNumber: 7 }]);
-  assert.throws(() => t.accept([{ sequenceNumber: '5', subSequenceNumber: 6 }]), { code: TrackerErrorCode.OUT_OF_ORDER });
+  assert.throws(() => t.accept([{ sequenceNumber: '5', subSequenceNumber: 6 }]), {
+    code: TrackerErrorCode.OUT_OF_ORDER,
+    message: 'Record 5/6 was delivered after 5/7; records of a shard must arrive in sequence order',
+  });
+  assert.throws(() => t.accept([{ sequenceNumber: '4' }]), { message: /^Record 4\/0 was delivered after 5\/7;/ });
   assert.throws(() => t.accept([{ sequenceNumber: '5', subSequenceNumber: 7 }]), { code: TrackerErrorCode.OUT_OF_ORDER });
   // 10 is after 9 even though '10' < '9' as text.
   const u = new CheckpointTracker();
   u.accept([{ sequenceNumber: '9' }, { sequenceNumber: '10' }, { sequenceNumber: '99' }, { sequenceNumber: '100' }]);
   assert.throws(() => u.accept([{ sequenceNumber: '11' }]), { code: TrackerErrorCode.OUT_OF_ORDER });
+  const v = new CheckpointTracker();
+  v.accept([{ sequenceNumber: '9', subSequenceNumber: null }]);
+  assert.throws(() => v.accept([{ sequenceNumber: '8', subSequenceNumber: null }]), { message: /^Record 8\/0 was delivered after 9\/0;/ });
 });
 
 test(
@@ -236,6 +281,7 @@ test('compareDecimal agrees with BigInt on random decimal strings (leading zeros
     fc.property(decimalArb, decimalArb, (a, b) => {
       const expected = sign(Number(BigInt(a) > BigInt(b)) - Number(BigInt(a) < BigInt(b)));
       assert.equal(sign(compareDecimal(a, b)), expected, `${a} vs ${b}`);
+      if (expected === 0) assert.equal(compareDecimal(a, b), 0, `${a} vs ${b}: exactly 0`);
       assert.equal(sign(compareDecimal(b, a)), expected === 0 ? 0 : -expected);
       assert.equal(compareDecimal(a, a), 0);
     }),
@@ -248,9 +294,26 @@ test('compareDecimal agrees with BigInt on random decimal strings (leading zeros
       const a = '0'.repeat(za) + n.toString();
       const b = '0'.repeat(zb) + m.toString();
       assert.equal(sign(compareDecimal(a, b)), n === m ? 0 : n < m ? -1 : 1, `${a} vs ${b}`);
+      if (n === m) assert.equal(compareDecimal(a, b), 0, `${a} vs ${b}: exactly 0`);
     }),
     { numRuns: 2000 },
   );
+});
+
+test('compareDecimal: zero spelled with several zeros, and leading zeros on either side', () => {
+  for (const [a, b, expected] of [
+    ['0', '000', 0],
+    ['000', '0', 0],
+    ['00', '1', -1],
+    ['1', '000', 1],
+    ['0010', '9', 1],
+    ['9', '0010', -1],
+    ['007', '7', 0],
+    ['12', '0013', -1],
+  ] as const) {
+    assert.equal(sign(compareDecimal(a, b)), expected, `${a} vs ${b}`);
+    if (expected === 0) assert.equal(compareDecimal(a, b), 0);
+  }
 });
 
 test('comparePositions: sequence number as an integer, then sub-sequence (null/undefined = 0)', () => {

@@ -1,0 +1,6 @@
+// Preloaded by the mutation runs (stryker.config.mjs): a property that fails reports its first
+// counter-example instead of shrinking it. Shrinking a failing run of thousands of records takes longer
+// than Stryker's timeout, and a mutant only needs one failing test to count as killed.
+import fc from 'fast-check';
+
+fc.configureGlobal({ endOnFailure: true });
