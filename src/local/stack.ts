@@ -54,6 +54,24 @@ export const LOCAL_AWS_ENV = {
   AWS_EC2_METADATA_DISABLED: 'true',
 } as const;
 
+/**
+ * The daemon settings of every local run (Kinesis or DynamoDB Streams): start at the oldest record, no
+ * metrics, quick polling, lease and shard-sync intervals of a second (explained in properties/local.properties).
+ */
+export const LOCAL_TUNING: readonly string[] = [
+  'initialPositionInStream = TRIM_HORIZON',
+  'metricsLevel = NONE',
+  'disableWorkerMetrics = true',
+  'retrievalMode = POLLING',
+  'idleTimeBetweenReadsInMillis = 250',
+  'callProcessRecordsEvenForEmptyRecordList = true',
+  'failoverTimeMillis = 4000',
+  'shutdownGraceMillis = 8000',
+  'leaseAssignmentIntervalMillis = 1000',
+  'parentShardPollIntervalMillis = 1000',
+  'shardSyncIntervalMillis = 1000',
+];
+
 /** The properties of the local app: every key a local run needs, explained in properties/local.properties. */
 export function localProperties(o: { app: string; stream: string; consumer: string; kinesis: string; dynamodb: string }): string {
   return `${[
@@ -65,17 +83,7 @@ export function localProperties(o: { app: string; stream: string; consumer: stri
     'regionName = us-east-1',
     `kinesisEndpoint = ${o.kinesis}`,
     `dynamoDBEndpoint = ${o.dynamodb}`,
-    'initialPositionInStream = TRIM_HORIZON',
-    'metricsLevel = NONE',
-    'disableWorkerMetrics = true',
-    'retrievalMode = POLLING',
-    'idleTimeBetweenReadsInMillis = 250',
-    'callProcessRecordsEvenForEmptyRecordList = true',
-    'failoverTimeMillis = 4000',
-    'shutdownGraceMillis = 8000',
-    'leaseAssignmentIntervalMillis = 1000',
-    'parentShardPollIntervalMillis = 1000',
-    'shardSyncIntervalMillis = 1000',
+    ...LOCAL_TUNING,
   ].join('\n')}\n`;
 }
 

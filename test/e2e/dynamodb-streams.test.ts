@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { awsJson } from '../../src/local/aws-json.js';
 import { startDynamoDbStreamsEmulator, type DynamoDbStreamsEmulator } from '../../src/local/ddb-streams/index.js';
-import { localStreamsProperties } from '../../src/local/ddb-streams/local-run.js';
+import { createStreamTable, localStreamsProperties } from '../../src/local/ddb-streams/local-run.js';
 import { clearLeaderLock, createLeaseTable, scanLeases, type Lease } from '../../src/local/lease-table.js';
 import { fixtureDir, launch, waitFor, type App } from './stack.js';
 import { tempDir } from '../helpers.js';
@@ -48,14 +48,7 @@ interface StreamsApp extends App {
 /** A table with a NEW_AND_OLD_IMAGES stream, the KCL tables with a lease per shard, and the bridge's properties. */
 async function createStreamsApp(name: string): Promise<StreamsApp> {
   const table = `${name}-items`;
-  const created = await awsJson<{ TableDescription: { LatestStreamArn: string } }>(emu.endpoint, 'dynamodb', 'CreateTable', {
-    TableName: table,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-  });
-  const streamArn = created.TableDescription.LatestStreamArn;
+  const streamArn = await createStreamTable(emu.endpoint, table);
   await createLeaseTable(emu.endpoint, name, emu.store.stream(streamArn).shards.map((s) => s.id));
   const out = join(work, name);
   mkdirSync(out, { recursive: true });

@@ -10,7 +10,7 @@ import { awsJson } from '../aws-json.js';
 import type { Producer } from '../demo-producer.js';
 import { ensureEmulators } from '../emulator-packages.js';
 import { createLeaseTable, scanLeases } from '../lease-table.js';
-import { LOCAL_AWS_ENV, type LocalOptions } from '../stack.js';
+import { LOCAL_AWS_ENV, LOCAL_TUNING, type LocalOptions } from '../stack.js';
 import { startStreamsProducer } from './demo-producer.js';
 import { startDynamoDbStreamsEmulator } from './server.js';
 
@@ -20,6 +20,18 @@ export interface LocalStreamsOptions extends LocalOptions {
   rolloverRecords?: number;
   /** Runs the daemon (tests replace it). @default runDaemon */
   daemon?: (opts: DaemonRunOptions) => Promise<number>;
+}
+
+/** Creates table `table` (hash key `id`, a string) with a NEW_AND_OLD_IMAGES stream; resolves with the stream's ARN. */
+export async function createStreamTable(endpoint: string, table: string): Promise<string> {
+  const created = await awsJson<{ TableDescription: { LatestStreamArn: string } }>(endpoint, 'dynamodb', 'CreateTable', {
+    TableName: table,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+  });
+  return created.TableDescription.LatestStreamArn;
 }
 
 /** The properties of the local DynamoDB Streams app (the bridge reads the `kcl-ts.` keys and `streamArn`). */
@@ -34,17 +46,7 @@ export function localStreamsProperties(o: { app: string; streamArn: string; cons
     `dynamoDBEndpoint = ${o.endpoint}`,
     'AWSCredentialsProvider = DefaultCredentialsProvider',
     'regionName = us-east-1',
-    'initialPositionInStream = TRIM_HORIZON',
-    'metricsLevel = NONE',
-    'disableWorkerMetrics = true',
-    'retrievalMode = POLLING',
-    'idleTimeBetweenReadsInMillis = 250',
-    'callProcessRecordsEvenForEmptyRecordList = true',
-    'failoverTimeMillis = 4000',
-    'shutdownGraceMillis = 8000',
-    'leaseAssignmentIntervalMillis = 1000',
-    'parentShardPollIntervalMillis = 1000',
-    'shardSyncIntervalMillis = 1000',
+    ...LOCAL_TUNING,
   ].join('\n')}\n`;
 }
 
@@ -72,14 +74,7 @@ export async function runLocalStreams(opts: LocalStreamsOptions): Promise<number
   const { dynalite } = await ensureEmulators({ env, cwd: io.cwd, log: (l) => say(io, l) });
   const emu = await startDynamoDbStreamsEmulator({ dynaliteDir: dynalite, port: opts.dynamodbPort ?? 8000, rollover: opts.rolloverRecords ? { records: opts.rolloverRecords } : undefined });
   try {
-    const created = await awsJson<{ TableDescription: { LatestStreamArn: string } }>(emu.endpoint, 'dynamodb', 'CreateTable', {
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-    });
-    const streamArn = created.TableDescription.LatestStreamArn;
+    const streamArn = await createStreamTable(emu.endpoint, table);
     say(io, `  DynamoDB + Streams emulator (dynalite + kcl-ts streams layer) on ${emu.endpoint}`);
     say(io, `  table ${table}, stream ${streamArn}`);
     await createLeaseTable(emu.endpoint, app, emu.store.stream(streamArn).shards.map((s) => s.id));
