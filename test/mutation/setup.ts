@@ -4,3 +4,7 @@
 import fc from 'fast-check';
 
 fc.configureGlobal({ endOnFailure: true });
+
+// Scenario tests (test/processor/harness.ts) run in-process only here: the over-a-pipe variants test the
+// same code through a child process, which costs seconds per mutant and kills no other mutant.
+process.env.KCL_TS_TEST_MODES = 'in-process';

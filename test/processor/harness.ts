@@ -14,7 +14,8 @@ import { scenarioOptions, scriptData, type RecordScript, type ScenarioEvent, typ
 import { fixture, sleep, tempDir } from '../helpers.js';
 
 export type Mode = 'in-process' | 'pipe';
-export const MODES: readonly Mode[] = ['in-process', 'pipe'];
+/** Both, unless `KCL_TS_TEST_MODES` names some (the mutation runs use `in-process`, see test/mutation/setup.ts). */
+export const MODES: readonly Mode[] = process.env.KCL_TS_TEST_MODES ? (process.env.KCL_TS_TEST_MODES.split(',') as Mode[]) : ['in-process', 'pipe'];
 
 /** One scenario run: the fake daemon and what the processor did. */
 export interface ScenarioRun {

@@ -151,3 +151,10 @@ test('decodeLine errors: the line shown is the first piece, at most 4096 bytes o
   assert.equal(e5.code, ProtocolErrorCode.MALFORMED_LINE);
   assert.equal(e5.cause, undefined);
 });
+
+test('a line cut inside a record payload shows none of the payload (payloads are never quoted in errors)', () => {
+  const bad = errorOf('{"action":"processRecords","records":[{"data":"c2VjcmV0LXBheWxvYWQ');
+  assert.equal(bad.code, ProtocolErrorCode.MALFORMED_LINE);
+  assert.doesNotMatch(bad.message, /c2VjcmV0/);
+  assert.match(bad.message, /; line: \{"action":"processRecords","records":\[\{"data":"…$/);
+});
