@@ -1,27 +1,16 @@
 // `kcl-ts doctor -p FILE` against real dynalite: missing KCL tables on an emulator that cannot add the GSI
 // are a problem with the fix; created tables are ok; a table with other keys is a problem.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { doctorChecks, runDoctor } from '../../src/launcher/doctor.js';
 import { awsJson } from '../../src/local/aws-json.js';
-import { startDynalite } from '../../src/local/emulators.js';
 import { createKclTables, kclTableNames } from '../../src/local/kcl-tables.js';
-import type { ServiceProcess } from '../../src/local/process.js';
-import { tempDir } from '../helpers.js';
+import { useDynalite } from './dynalite-fixture.js';
 
-const work = tempDir('kcl-ts-doctor-tables-');
-let dynamo: { process: ServiceProcess; endpoint: string };
-
-before(async () => {
-  dynamo = await startDynalite({ port: 20_000 + Math.floor(Math.random() * 20_000), env: process.env, logFile: join(work, 'dynamodb.log') });
-});
-
-after(async () => {
-  await dynamo?.process.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const dynamo = useDynalite('kcl-ts-doctor-tables-');
+const { work } = dynamo;
 
 function io() {
   let out = '';

@@ -1,29 +1,18 @@
 // `kcl-ts tables create` (through the real CLI entry) and the shared table module, against real dynalite.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { awsJson } from '../../src/local/aws-json.js';
-import { startDynalite } from '../../src/local/emulators.js';
 import { LocalErrorCode } from '../../src/local/errors.js';
 import { checkKclTables, kclTableNames, kclTableSchemas, type CreateTableInput } from '../../src/local/kcl-tables.js';
 import { putLeases, scanLeases } from '../../src/local/lease-table.js';
-import type { ServiceProcess } from '../../src/local/process.js';
-import { tempDir } from '../helpers.js';
+import { useDynalite } from './dynalite-fixture.js';
 
-const work = tempDir('kcl-ts-tables-');
-let dynamo: { process: ServiceProcess; endpoint: string };
-
-before(async () => {
-  dynamo = await startDynalite({ port: 20_000 + Math.floor(Math.random() * 20_000), env: process.env, logFile: join(work, 'dynamodb.log') });
-});
-
-after(async () => {
-  await dynamo?.process.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const dynamo = useDynalite('kcl-ts-tables-');
+const { work } = dynamo;
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -3,43 +3,12 @@
 // kill the mutants these paths had surviving (issue 16); quick and deterministic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
-import { FakeDaemon, RecordFactory } from '../../src/testing/index.js';
-import { HandlerProcessor, StatusReporter } from '../../src/processor/index.js';
-import { resolveHandlerOptions, type HandlerOptions, type RecordContext } from '../../src/processor/handler-options.js';
+import { RecordFactory } from '../../src/testing/index.js';
+import type { RecordContext } from '../../src/processor/handler-options.js';
 import { ownsRecords } from '../../src/processor/types.js';
 import type { KinesisRecord } from '../../src/index.js';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-class MemoryStatus extends StatusReporter {
-  constructor() {
-    super('/nonexistent-kcl-ts-status-dir');
-  }
-  override write(): void {}
-}
-
-function runtime(options: HandlerOptions, withStatus = true) {
-  const logs: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  const logger = pino({ level: 'debug' }, stream);
-  const status = new MemoryStatus();
-  const processor = new HandlerProcessor(resolveHandlerOptions({ statsIntervalMs: 0, ...options }), logger, {}, withStatus ? status : undefined);
-  const daemon = FakeDaemon.inProcess(processor, { logger });
-  const find = (msg: string | RegExp): LogLine[] => logs.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg)));
-  return { daemon, logs, find, status, processor };
-}
+import { runtime } from './runtime-kit.js';
 
 /** A handler that never finishes on its own (it ignores ctx.signal) for records of key `stuck`. */
 const stuckOn = (key: string) => (r: KinesisRecord) => (r.partitionKey === key ? new Promise<void>(() => undefined) : undefined);
@@ -187,7 +156,7 @@ test('leaseLost reports what it dropped and what still ran; nothing when nothing
 
 test('without a status reporter: stop-shard and the stats line work (no internal error, no crash)', async () => {
   const f = new RecordFactory();
-  const { daemon, find } = runtime({ maxRetries: 0, statsIntervalMs: 5, handle: () => Promise.reject(new Error('fails')) }, false);
+  const { daemon, find } = runtime({ maxRetries: 0, statsIntervalMs: 5, handle: () => Promise.reject(new Error('fails')) }, { withStatus: false });
   await daemon.initialize();
   await daemon.processRecords([f.record({ partitionKey: 'a' })]);
   await sleep(30);

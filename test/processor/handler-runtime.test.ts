@@ -7,49 +7,13 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { FakeDaemon, MemorySink, RecordFactory } from '../../src/testing/index.js';
-import { HandlerProcessor, StatusReporter } from '../../src/processor/index.js';
+import { HandlerProcessor } from '../../src/processor/index.js';
 import { resolveHandlerOptions, type HandlerOptions, type RecordContext } from '../../src/processor/handler-options.js';
 import { NonRetryableError, type KinesisRecord } from '../../src/index.js';
+import { MemoryStatus, runtime as runtimeKit, type LogLine, type RuntimeKitOptions } from './runtime-kit.js';
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-/** A status reporter that keeps its state in memory (no file). */
-class MemoryStatus extends StatusReporter {
-  writes = 0;
-  constructor() {
-    super('/nonexistent-kcl-ts-status-dir');
-  }
-  override write(): void {
-    this.writes++;
-  }
-}
-
-/** A runtime over an in-process FakeDaemon with its log lines captured and a status in memory. */
-function runtime(options: HandlerOptions, pool?: { inUseBytes: number; blockBytes: number }, withStatus = true) {
-  const logs: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  const logger = pino({ level: 'debug' }, stream);
-  const status = new MemoryStatus();
-  const processor = new HandlerProcessor(
-    resolveHandlerOptions({ statsIntervalMs: 0, ...options }),
-    logger,
-    { KCL_TS_APPLICATION: 'app-x' },
-    withStatus ? status : undefined,
-    pool,
-  );
-  const daemon = FakeDaemon.inProcess(processor, { logger });
-  const find = (msg: string | RegExp): LogLine[] => logs.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg)));
-  return { daemon, logs, find, status, processor };
-}
+/** The runtime kit with `KCL_TS_APPLICATION=app-x` (checked in the records' context). */
+const runtime = (options: HandlerOptions, kit: RuntimeKitOptions = {}) => runtimeKit(options, { env: { KCL_TS_APPLICATION: 'app-x' }, ...kit });
 
 const ref = (r: { partitionKey: string; sequenceNumber: string }) => ({ partitionKey: r.partitionKey, sequenceNumber: r.sequenceNumber, subSequenceNumber: 0 });
 
@@ -454,7 +418,7 @@ test('pooled stdin: the reply is held while the pool holds more than 4 x maxInFl
       maxInFlightBytes: 1000,
       handle: (r: KinesisRecord) => (r.partitionKey === 'slow' ? new Promise<void>((resolve) => (release = resolve)) : undefined),
     },
-    pool,
+    { pool },
   );
   await daemon.initialize();
   pool.inUseBytes = 4000;
