@@ -35,6 +35,15 @@ export function readLog(path: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/**
+ * A random port for an emulator under test: 20000-31999, below Linux's ephemeral range (32768-60999 by
+ * default), where the kernel picks the local ports of outgoing connections (a JVM's connections to the
+ * emulators could otherwise already hold it).
+ */
+export function randomPort(): number {
+  return 20_000 + Math.floor(Math.random() * 12_000);
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Asserts that `promise` rejects with a LauncherError of `code`, and returns it. */

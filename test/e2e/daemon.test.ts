@@ -3,7 +3,7 @@
 // in order; each app has its own stream and lease table.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDir } from '../helpers.js';
+import { randomPort, tempDir } from '../helpers.js';
 import { putRecords, splitShardInHalf, type PutResult } from '../../src/local/kinesis.js';
 import { clearLeaderLock, scanLeases } from '../../src/local/lease-table.js';
 import {
@@ -160,7 +160,7 @@ test('the README first command: `kcl-ts local --records 100` brings up the stack
   const { spawn } = await import('node:child_process');
   const { join } = await import('node:path');
   const { repoRoot } = await import('./stack.js');
-  const port = () => String(20_000 + Math.floor(Math.random() * 20_000));
+  const port = () => String(randomPort());
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kcl-ts.js'), 'local', '--records', '100', '--rate', '50', '--kinesis-port', port(), '--dynamodb-port', port(), '--work-dir', join(emu.work, 'local')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its work folder (made in the OS temp folder) lands in one of ours, removed when the tests end.

@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertPortFree } from '../../src/local/process.js';
-import { fixture, tempDir } from '../helpers.js';
+import { fixture, randomPort, tempDir } from '../helpers.js';
 import { repoRoot } from './stack.js';
 
-const port = () => String(20_000 + Math.floor(Math.random() * 20_000));
+const port = () => String(randomPort());
 
 /** Runs `kcl-ts local --consumer <fixture local-consumer> ...args` with the fixture's mode; resolves with its exit code and output. */
 async function local(mode: string, args: string[]): Promise<{ code: number | null; out: string }> {

@@ -11,7 +11,7 @@ import type { PutResult } from '../../src/local/kinesis.js';
 import { comparePositions } from '../../src/checkpoint/index.js';
 import { createLeaseTable } from '../../src/local/lease-table.js';
 import type { ServiceProcess } from '../../src/local/process.js';
-import { tempDir } from '../helpers.js';
+import { randomPort, tempDir } from '../helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (build-test/test/e2e → ../../..). */
@@ -30,10 +30,6 @@ export interface Emulators {
   dynamodb: string;
   work: string;
   stop(): Promise<void>;
-}
-
-function randomPort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
 }
 
 /** Starts both emulators on random free ports. */

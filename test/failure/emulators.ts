@@ -9,7 +9,7 @@ import { assertPortFree, ServiceProcess } from '../../src/local/process.js';
 import { createS3 } from '../../src/failure/sinks/s3.js';
 import { createSqs } from '../../src/failure/sinks/sqs.js';
 import type { DeadLetter } from '../../src/failure/types.js';
-import { tempDir } from '../helpers.js';
+import { randomPort, tempDir } from '../helpers.js';
 
 export const AWS_ENV = {
   AWS_ACCESS_KEY_ID: 'S3RVER', // s3rver's default key; the other emulators take any
@@ -27,9 +27,7 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-export function randomPort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
-}
+export { randomPort };
 
 /** Starts ElasticMQ in memory on a random port (config file: bind and visible address on that port). */
 export async function startElasticMq(workDir?: string): Promise<{ endpoint: string; stop(): Promise<void> }> {

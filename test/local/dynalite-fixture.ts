@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDynalite } from '../../src/local/emulators.js';
 import type { ServiceProcess } from '../../src/local/process.js';
-import { tempDir } from '../helpers.js';
+import { randomPort, tempDir } from '../helpers.js';
 
 /** The running dynalite of this test file. */
 export interface DynaliteFixture {
@@ -20,7 +20,7 @@ export function useDynalite(prefix: string): DynaliteFixture {
   const work = tempDir(prefix);
   let dynamo: { process: ServiceProcess; endpoint: string } | undefined;
   before(async () => {
-    dynamo = await startDynalite({ port: 20_000 + Math.floor(Math.random() * 20_000), env: process.env, logFile: join(work, 'dynamodb.log') });
+    dynamo = await startDynalite({ port: randomPort(), env: process.env, logFile: join(work, 'dynamodb.log') });
   });
   after(async () => {
     await dynamo?.process.stop();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startDynalite, startKinesis } from '../../src/local/emulators.js';
 import { startElasticMq, startS3 } from '../failure/emulators.js';
-import { tempDir } from '../helpers.js';
+import { randomPort, tempDir } from '../helpers.js';
 
 const work = tempDir('kcl-ts-loopback-');
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -50,7 +50,6 @@ function assertLoopbackOnly(port: number, what: string): void {
   assert.deepEqual(found.filter((a) => !LOOPBACK.has(a)), [], `${what} on ${port} listens on ${found.join(', ')}`);
 }
 
-const randomPort = () => 20_000 + Math.floor(Math.random() * 20_000);
 
 test('the loopback preload: a plain listen(), listen(0.0.0.0) and listen({ host: "::" }) all land on 127.0.0.1', { skip: !LINUX && 'needs /proc/net/tcp' }, async () => {
   const preload = pathToFileURL(join(fileURLToPath(import.meta.url), '..', '..', '..', 'src', 'local', 'loopback-preload.js')).href;

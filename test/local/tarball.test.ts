@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../e2e/stack.js';
-import { tempDir } from '../helpers.js';
+import { randomPort, tempDir } from '../helpers.js';
 
 const work = tempDir('kcl-ts-tarball-');
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -73,7 +73,7 @@ test('a project that installed the packed tarball runs `npx kcl-ts local --recor
   assert.ok(!existsSync(join(project, 'node_modules', 'kinesis-local')) && !existsSync(join(project, 'node_modules', 'dynalite')), 'no emulator comes with kcl-ts');
   t.diagnostic(`project node_modules after installing kcl-ts: ${(du(join(project, 'node_modules')) / 1e6).toFixed(1)} MB`);
 
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = randomPort();
   const local = await run('npx', ['kcl-ts', 'local', '--records', '20', '--rate', '50', '--kinesis-port', String(port), '--dynamodb-port', String(port + 2), '--work-dir', join(work, 'local-run')], project, env, 240_000);
   assert.equal(local.code, 0, local.output.slice(-4000));
   assert.match(local.output, /installing the emulators kinesis-local@[\d.]+, dynalite@[\d.]+/);
