@@ -3,14 +3,11 @@
 // (issue 16); every test is deterministic and quick (no waits longer than a few retry delays).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
-import { FakeDaemon, MemorySink, RecordFactory } from '../../src/testing/index.js';
-import { HandlerProcessor } from '../../src/processor/index.js';
-import { resolveHandlerOptions, type HandlerOptions, type RecordContext } from '../../src/processor/handler-options.js';
+import { MemorySink, RecordFactory } from '../../src/testing/index.js';
+import type { HandlerOptions, RecordContext } from '../../src/processor/handler-options.js';
 import { NonRetryableError, type KinesisRecord } from '../../src/index.js';
-import { MemoryStatus, runtime as runtimeKit, type LogLine, type RuntimeKitOptions } from './runtime-kit.js';
+import { runtime as runtimeKit, type RuntimeKitOptions } from './runtime-kit.js';
 
 /** The runtime kit with `KCL_TS_APPLICATION=app-x` (checked in the records' context). */
 const runtime = (options: HandlerOptions, kit: RuntimeKitOptions = {}) => runtimeKit(options, { env: { KCL_TS_APPLICATION: 'app-x' }, ...kit });
@@ -345,22 +342,11 @@ test('a failed checkpoint (InvalidStateException) is logged and tried again at t
 test('stats: a periodic info line with the dispatcher and checkpoint figures; the status file is rewritten', async () => {
   let release!: () => void;
   const f = new RecordFactory();
-  const logs: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
+  const { daemon, logs, status } = runtimeKit({
+    statsIntervalMs: 20,
+    concurrency: 1,
+    handle: (r: KinesisRecord) => (r.partitionKey === 'a' ? new Promise<void>((resolve) => (release = resolve)) : undefined),
   });
-  const logger = pino({ level: 'info' }, stream);
-  const status = new MemoryStatus();
-  const processor = new HandlerProcessor(
-    resolveHandlerOptions({ statsIntervalMs: 20, concurrency: 1, handle: (r: KinesisRecord) => (r.partitionKey === 'a' ? new Promise<void>((resolve) => (release = resolve)) : undefined) }),
-    logger,
-    {},
-    status,
-  );
-  const daemon = FakeDaemon.inProcess(processor, { logger });
   await daemon.initialize('shardId-000000000003');
   assert.equal(status.status.shardId, 'shardId-000000000003');
   await daemon.processRecords([f.record({ partitionKey: 'a' }), f.record({ partitionKey: 'b' }), f.record({ partitionKey: 'b' })], 1234);
