@@ -11,11 +11,16 @@ export interface Producer {
   done: Promise<void>;
 }
 
-/**
- * The loop of the demo producers: every 200 ms `produce(first, n)` makes the next `n` records (numbered
- * from `first`), `n` chosen for about `ratePerSecond`, until `total` are made or `stop()` is called.
- */
-export function produceAtRate(opts: { ratePerSecond: number; total?: number }, produce: (first: number, n: number) => Promise<void>): Producer {
+/** Puts demo order events (`{ orderId, customer, amount, at }`, keyed by customer) at about `ratePerSecond`. */
+export function startProducer(opts: {
+  endpoint: string;
+  stream: string;
+  ratePerSecond: number;
+  keys: number;
+  total?: number;
+  /** Called after each put with where the records landed (shard and sequence number). */
+  onPut?: (results: PutResult[]) => void;
+}): Producer {
   let put = 0;
   let stopping = false;
   const tick = 200;
@@ -23,8 +28,15 @@ export function produceAtRate(opts: { ratePerSecond: number; total?: number }, p
   const done = (async () => {
     while (!stopping && (opts.total === undefined || put < opts.total)) {
       const n = opts.total === undefined ? perTick : Math.min(perTick, opts.total - put);
-      await produce(put, n);
+      const entries: PutEntry[] = [];
+      for (let i = 0; i < n; i++) {
+        const customer = `customer-${(put + i) % opts.keys}`;
+        const order = { orderId: `order-${put + i + 1}`, customer, amount: ((put + i) % 97) + 0.99, at: new Date().toISOString() };
+        entries.push({ partitionKey: customer, data: JSON.stringify(order) });
+      }
+      const results = await putRecords(opts.endpoint, opts.stream, entries);
       put += n;
+      opts.onPut?.(results);
       await sleep(tick);
     }
   })();
@@ -38,25 +50,4 @@ export function produceAtRate(opts: { ratePerSecond: number; total?: number }, p
       await done.catch(() => undefined);
     },
   };
-}
-
-/** Puts demo order events (`{ orderId, customer, amount, at }`, keyed by customer) at about `ratePerSecond`. */
-export function startProducer(opts: {
-  endpoint: string;
-  stream: string;
-  ratePerSecond: number;
-  keys: number;
-  total?: number;
-  /** Called after each put with where the records landed (shard and sequence number). */
-  onPut?: (results: PutResult[]) => void;
-}): Producer {
-  return produceAtRate(opts, async (first, n) => {
-    const entries: PutEntry[] = [];
-    for (let i = first; i < first + n; i++) {
-      const customer = `customer-${i % opts.keys}`;
-      const order = { orderId: `order-${i + 1}`, customer, amount: (i % 97) + 0.99, at: new Date().toISOString() };
-      entries.push({ partitionKey: customer, data: JSON.stringify(order) });
-    }
-    opts.onPut?.(await putRecords(opts.endpoint, opts.stream, entries));
-  });
 }

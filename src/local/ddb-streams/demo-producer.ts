@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { awsJson } from '../aws-json.js';
-import { produceAtRate, type Producer } from '../demo-producer.js';
+import type { Producer } from '../demo-producer.js';
 
 /** Versions an item goes through before the producer deletes it (and later inserts it again). */
 const LIFE = 5;
@@ -10,7 +11,11 @@ const LIFE = 5;
  * items, so every write makes exactly one stream record and each item's records carry versions in order.
  */
 export function startStreamsProducer(opts: { endpoint: string; table: string; ratePerSecond: number; items: number; total?: number }): Producer {
+  let put = 0;
+  let stopping = false;
   const versions = new Map<string, number>();
+  const tick = 200;
+  const perTick = Math.max(1, Math.round((opts.ratePerSecond * tick) / 1000));
   const change = async (n: number) => {
     const id = `item-${n % opts.items}`;
     const version = versions.get(id);
@@ -32,11 +37,26 @@ export function startStreamsProducer(opts: { endpoint: string; table: string; ra
       versions.set(id, version + 1);
     }
   };
-  return produceAtRate(opts, async (first, n) => {
-    // One change per item at a time (n <= items), so each item's changes stay in the order made.
-    for (let start = 0; start < n; start += opts.items) {
-      const batch = Array.from({ length: Math.min(opts.items, n - start) }, (_, i) => first + start + i);
-      await Promise.all(batch.map(change));
+  const done = (async () => {
+    while (!stopping && (opts.total === undefined || put < opts.total)) {
+      const n = opts.total === undefined ? perTick : Math.min(perTick, opts.total - put);
+      // One change per item at a time (n <= items), so each item's changes stay in the order made.
+      for (let start = 0; start < n; start += opts.items) {
+        const batch = Array.from({ length: Math.min(opts.items, n - start) }, (_, i) => put + start + i);
+        await Promise.all(batch.map(change));
+      }
+      put += n;
+      await sleep(tick);
     }
-  });
+  })();
+  return {
+    get put() {
+      return put;
+    },
+    done,
+    async stop() {
+      stopping = true;
+      await done.catch(() => undefined);
+    },
+  };
 }
