@@ -118,7 +118,7 @@ test('in-process: random workloads, stop-shard decisions: nothing starts after t
   }
 });
 
-test('pipe: random workloads, stop-shard decisions: nothing starts after the decision (4 seeds)', async () => {
+test('pipe: random workloads, stop-shard decisions: nothing starts after the decision (4 seeds)', { skip: !MODES.includes('pipe') }, async () => {
   for (let seed = 1; seed <= 2; seed++) {
     await tryToBreak('pipe', seed, { concurrency: 4, maxRetries: 0 });
     await tryToBreak('pipe', seed + 1000, { concurrency: 3, maxRetries: 1, retryDelayMs: 5, batch: true });
