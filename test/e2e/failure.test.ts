@@ -82,7 +82,7 @@ test("'dead-letter': the sink holds exactly the failing records, checkpoints pas
   assert.equal(await launcher.exited, 0);
 });
 
-test("'stop-shard': the lease checkpoint stays just before the first failure, the batch run exits 10 with a summary, a restart resumes there", async () => {
+test("'stop-shard': the lease checkpoint stays at the watermark before the first failure, the batch run exits 10 with a summary, a restart resumes there", async () => {
   const [shard] = await createStream(emu.kinesis, 'ss', 1);
   const app = await createApp(emu, 'e2e-ss', 'ss', [shard!], 'e2e-failing-processor');
   writeFileSync(join(app.out, 'poison.txt'), 'record-60\n');
@@ -97,8 +97,14 @@ test("'stop-shard': the lease checkpoint stays just before the first failure, th
   assert.equal(summary.shards[0]!.stoppedOnFailure, true);
   assert.equal(summary.shards[0]!.failure!.sequenceNumber, failedAt);
   const lease = (await scanLeases(emu.dynamodb, app.name)).find((l) => l.leaseKey === shard)!;
-  assert.equal(lease.checkpoint, puts[59]!.sequenceNumber, 'checkpoint just before the first failure');
-  assert.equal(summary.shards[0]!.lastCheckpoint!.sequenceNumber, puts[59]!.sequenceNumber);
+  // The checkpoint is the watermark: never past the failure, every record up to it finished, the next one
+  // did not (the failure, or another key's record the stop left unstarted).
+  const at = puts.findIndex((p) => p.sequenceNumber === lease.checkpoint);
+  assert.ok(at >= 0 && at < 60, `checkpoint at or before the record before the first failure (index ${at})`);
+  const firstRun = new Set(processed(app).map((r) => Number(r.data.split('-')[1])));
+  for (let i = 0; i <= at; i++) assert.ok(firstRun.has(i), `record ${i}, before the checkpoint, finished`);
+  assert.ok(!firstRun.has(at + 1), 'the record after the checkpoint did not finish: the checkpoint is as far as it can safely go');
+  assert.equal(summary.shards[0]!.lastCheckpoint!.sequenceNumber, lease.checkpoint);
 
   // Fixed: restart; processing resumes at the failed record, nothing before the checkpoint again.
   rmSync(join(app.out, 'poison.txt'));
@@ -108,8 +114,8 @@ test("'stop-shard': the lease checkpoint stays just before the first failure, th
   await waitFor('the rest processed', () => processed(app).slice(before).some((r) => r.data === 'record-119'), 120_000, again);
   const resumed = processed(app).slice(before);
   const indexes = resumed.map((r) => Number(r.data.split('-')[1]));
-  assert.equal(Math.min(...indexes), 60, 'resumes at the failed record: nothing before the checkpoint is processed again');
-  assert.ok(indexes.includes(60));
+  assert.equal(Math.min(...indexes), at + 1, 'resumes right after the checkpoint: nothing up to it is processed again');
+  assert.ok(indexes.includes(60), 'the failed record is processed after the restart');
   again.child.kill('SIGTERM');
   assert.equal(await again.exited, 0);
 });
