@@ -37,12 +37,12 @@ export type JobResult = { settled: true } | { stopped: unknown } | { abandoned: 
 
 /** What the runner reports to: counters (the status file) and the moment stop-shard is decided. */
 export interface JobRunnerHooks {
-  count?(counter: 'processed' | 'retried' | 'deadLettered' | 'skipped', n?: number): void;
+  count(counter: 'processed' | 'retried' | 'deadLettered' | 'skipped', n?: number): void;
   /**
    * Called synchronously when the policy decides stop-shard, before the job's result is returned: from
    * then on no handler call may start (the caller closes its gate here).
    */
-  stopping?(): void;
+  stopping(): void;
 }
 
 /** The context object of one handler call; the child logger is made only if used. */
@@ -81,7 +81,7 @@ export class JobRunner {
   readonly #env: NodeJS.ProcessEnv;
   readonly #hooks: JobRunnerHooks;
 
-  constructor(options: ResolvedHandlerOptions, log: Logger, env: NodeJS.ProcessEnv, hooks: JobRunnerHooks = {}) {
+  constructor(options: ResolvedHandlerOptions, log: Logger, env: NodeJS.ProcessEnv, hooks: JobRunnerHooks) {
     this.#o = options;
     this.#log = log;
     this.#env = env;
@@ -107,7 +107,7 @@ export class JobRunner {
   }
 
   #ok(job: Job): JobResult {
-    this.#hooks.count?.('processed', job.records);
+    this.#hooks.count('processed', job.records);
     return SETTLED;
   }
 
@@ -121,7 +121,7 @@ export class JobRunner {
     if (!(error instanceof NonRetryableError) && job.attempts <= this.#o.maxRetries) {
       const delayMs = backoffDelay(job.attempts, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs);
       this.#log.warn({ err: error, record: job.first.ref(), attempt: job.attempts, delayMs }, 'handler failed; retrying');
-      this.#hooks.count?.('retried');
+      this.#hooks.count('retried');
       return delayMs;
     }
     return this.#decide(job, error, ctx, shardId, signal);
@@ -178,14 +178,14 @@ export class JobRunner {
 
   #conclude(job: Job, error: unknown, shardId: string, signal: AbortSignal, records: KinesisRecord[], decisions: FailureDecision[]): JobResult | Promise<JobResult> {
     if (decisions.includes('stop-shard')) {
-      this.#hooks.stopping?.();
+      this.#hooks.stopping();
       return { stopped: error };
     }
     const deadLettered = records.filter((_, i) => decisions[i] === 'dead-letter');
     for (const [i, record] of records.entries()) {
       if (decisions[i] === 'skip') {
         this.#log.error({ err: error, record: record.ref(), attempts: job.attempts }, 'handler failed; record SKIPPED by onFailure (the checkpoint passes it)');
-        this.#hooks.count?.('skipped');
+        this.#hooks.count('skipped');
       }
     }
     if (deadLettered.length === 0) return SETTLED;
@@ -216,7 +216,7 @@ export class JobRunner {
         'record dead-lettered',
       );
     }
-    this.#hooks.count?.('deadLettered', entries.length);
+    this.#hooks.count('deadLettered', entries.length);
     job.pending = undefined;
     return SETTLED;
   }

@@ -201,6 +201,33 @@ test('handleBatch: a failed sub-batch dead-letters each of its records', async (
   assert.equal(daemon.checkpoints.at(-1)!.sequenceNumber, batch[8]!.sequenceNumber);
 });
 
+test('handleBatch with an async policy function: it is asked about each record in order and each answer is kept', async () => {
+  const sink = new MemorySink();
+  const f = new RecordFactory();
+  const asked: number[] = [];
+  const daemon = FakeDaemon.inProcess({
+    ...fast,
+    maxRetries: 0,
+    deadLetter: sink,
+    onFailure: async (record: KinesisRecord) => {
+      const n = record.json<{ n: number }>().n;
+      asked.push(n);
+      await sleep(1);
+      return n % 2 === 0 ? 'dead-letter' : 'skip';
+    },
+    handleBatch: () => {
+      throw new Error('bad sub-batch');
+    },
+  });
+  const batch = f.batch({ count: 5, keys: 1, data: (n) => ({ n }) });
+  await daemon.initialize();
+  await daemon.processRecords(batch);
+  await daemon.shutdownRequested();
+  assert.deepEqual(asked, [0, 1, 2, 3, 4]);
+  assert.deepEqual(sink.entries.map((e) => e.sequenceNumber), [0, 2, 4].map((i) => batch[i]!.sequenceNumber));
+  assert.equal(daemon.checkpoints.at(-1)!.sequenceNumber, batch[4]!.sequenceNumber);
+});
+
 test('a 1 MB record (the Kinesis maximum) is processed, and dead-lettered intact', async () => {
   const sink = new MemorySink();
   const payload = Buffer.alloc(1024 * 1024, 7);
