@@ -15,7 +15,7 @@ const areas = {
     tests: ['dispatch/dispatcher-paths', 'dispatch/retry-order', 'dispatch/keyed-dispatcher'],
   },
   handler: {
-    mutate: ['src/processor/handler-processor.ts', 'src/processor/job-runner.ts', 'src/processor/watermark-checkpoints.ts'],
+    mutate: ['src/processor/handler-processor.ts', 'src/processor/job-runner.ts', 'src/processor/watermark-checkpoints.ts', 'src/timeout.ts'],
     tests: ['processor/handler-runtime', 'processor/handler-endings', 'processor/handler', 'processor/failure', 'processor/halted-shard', 'processor/abort-not-failure', 'processor/stop-shard', 'processor/small-in-flight-bound', 'dispatch/retry-order', 'dispatch/runtime.property', 'processor/checkpoint-pacing'],
   },
   codec: {

@@ -7,6 +7,7 @@
  */
 import { FakeDaemon } from '../testing/fake-daemon.js';
 import { splitExecutableName } from './properties.js';
+import { withTimeout } from '../timeout.js';
 
 /** The shard id the preflight initializes with. */
 export const PREFLIGHT_SHARD_ID = 'shardId-preflight';
@@ -87,15 +88,4 @@ export async function preflightConsumer(o: PreflightOptions): Promise<PreflightR
   await new Promise((r) => setImmediate(r)); // the last stderr lines reach stderrLines
   const output = daemon.stderrLines.map(formatConsumerLine).filter((l): l is string => l !== undefined);
   return { ok: false, ms, message: failure, output };
-}
-
-/** The promise's value, or undefined after `ms`. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -4,24 +4,17 @@ import { CheckpointTracker, comparePositions, type Position } from '../checkpoin
 import { isThenable, KeyedDispatcher } from '../dispatch/index.js';
 import type { KclTsError } from '../errors.js';
 import { ProtocolError, ProtocolErrorCode } from '../protocol/index.js';
+import { withTimeout } from '../timeout.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { ResolvedHandlerOptions } from './handler-options.js';
-import { JobRunner, type Job, type JobResult } from './job-runner.js';
+import { jobsByKey, JobRunner, recordJob, type Job, type JobResult } from './job-runner.js';
 import type { StatusReporter } from './status.js';
 import type { KinesisRecord } from './record.js';
 import { kReleasesRecords, type InitializeInput, type ProcessRecordsInput, type RecordProcessor } from './types.js';
 import { WatermarkCheckpoints } from './watermark-checkpoints.js';
 
-/** Waits for `promise` at most `ms`; true if it settled in time. The timer is cleared either way. */
-async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Waits for `promise` at most `ms`; true if it settled in time. */
+const settlesWithin = async (promise: Promise<unknown>, ms: number): Promise<boolean> => (await withTimeout(promise.then(() => true), ms)) === true;
 
 /**
  * The per-record runtime as a {@link RecordProcessor}: records go into per-key FIFOs (KeyedDispatcher),
@@ -141,24 +134,10 @@ export class HandlerProcessor implements RecordProcessor {
           break;
         }
         // Stryker disable next-line BooleanLiteral: memory only (which records copy their payload), measured by bench/dispatch.ts.
-        if (!this.#dispatcher.push({ key: r.partitionKey, records: 1, bytes: r.size, first: r, ticket: first + i, attempts: 0, sinkAttempts: 0 })) r.detach();
+        if (!this.#dispatcher.push(recordJob(r, first + i))) r.detach();
       }
     } else {
-      const byKey = new Map<string, Job>();
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i]!;
-        let job = byKey.get(r.partitionKey);
-        if (!job) {
-          // Stryker disable next-line ArithmeticOperator: a batch job settles through `tickets`; its `ticket` is not read.
-          job = { key: r.partitionKey, records: 0, bytes: 0, first: r, ticket: first + i, list: [], tickets: [], attempts: 0, sinkAttempts: 0 };
-          byKey.set(r.partitionKey, job);
-        }
-        job.records++;
-        job.bytes += r.size;
-        job.list!.push(r);
-        job.tickets!.push(first + i);
-      }
-      for (const job of byKey.values()) {
+      for (const job of jobsByKey(records, first)) {
         if (this.#halted) for (const r of job.list!) r.release();
         // Stryker disable next-line BooleanLiteral: memory only (which records copy their payload), measured by bench/dispatch.ts.
         else if (!this.#dispatcher.push(job)) for (const r of job.list!) r.detach();
@@ -167,7 +146,7 @@ export class HandlerProcessor implements RecordProcessor {
     // Backpressure: the daemon sends nothing more until this reply; it keeps listening for checkpoints
     // (every checkpointInterval.ms, or every second without one).
     while (!this.#dispatcher.hasRoom()) {
-      await raceTimeout(this.#dispatcher.waitForRoom(), this.#o.checkpointInterval?.ms || 1000);
+      await settlesWithin(this.#dispatcher.waitForRoom(), this.#o.checkpointInterval?.ms || 1000);
       await this.#checkpoints.checkpoint(checkpointer, false);
     }
   }
@@ -201,7 +180,7 @@ export class HandlerProcessor implements RecordProcessor {
         'leaseLost: queued records dropped (the new owner processes them from its checkpoint); running handlers aborted',
       );
     }
-    await raceTimeout(this.#dispatcher.onIdle(), this.#o.leaseLostGraceMs);
+    await settlesWithin(this.#dispatcher.onIdle(), this.#o.leaseLostGraceMs);
     // Calls still running now are abandoned too: the process exits once the daemon closes stdin.
     this.#countAbandoned(this.#dispatcher.inFlightRecords);
     this.#final = true;
@@ -332,7 +311,7 @@ export class HandlerProcessor implements RecordProcessor {
     const idle = this.#dispatcher.onIdle();
     // Stryker disable next-line EqualityOperator: one more wait of 0 ms when exactly at the deadline.
     for (let left = this.#o.drainTimeoutMs; left > 0; left = deadline - Date.now()) {
-      if (await raceTimeout(idle, Math.min(left, 1000))) return;
+      if (await settlesWithin(idle, Math.min(left, 1000))) return;
       await this.#checkpoints.checkpoint(checkpointer, false);
     }
     if (this.#dispatcher.inFlightRecords > 0) {

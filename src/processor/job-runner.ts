@@ -28,6 +28,30 @@ export interface Job {
   sinkAttempts: number;
 }
 
+/** The job of one record (`handle`). */
+export function recordJob(record: KinesisRecord, ticket: number): Job {
+  return { key: record.partitionKey, records: 1, bytes: record.size, first: record, ticket, attempts: 0, sinkAttempts: 0 };
+}
+
+/** The jobs of a batch for `handleBatch`: one per partition key, its records in order; `firstTicket` is the batch's first. */
+export function jobsByKey(records: readonly KinesisRecord[], firstTicket: number): Job[] {
+  const byKey = new Map<string, Job & { list: KinesisRecord[]; tickets: number[] }>();
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    let job = byKey.get(r.partitionKey);
+    if (!job) {
+      // Stryker disable next-line ArithmeticOperator: a batch job settles through `tickets`; its `ticket` is not read.
+      job = { key: r.partitionKey, records: 0, bytes: 0, first: r, ticket: firstTicket + i, list: [], tickets: [], attempts: 0, sinkAttempts: 0 };
+      byKey.set(r.partitionKey, job);
+    }
+    job.records++;
+    job.bytes += r.size;
+    job.list.push(r);
+    job.tickets.push(firstTicket + i);
+  }
+  return [...byKey.values()];
+}
+
 /**
  * How a run of a job ended: settled (the checkpoint may pass it), stopped (stop-shard), abandoned (it
  * failed after the shard's signal was aborted: our own abort on lease loss or a drain timeout, not a
