@@ -64,7 +64,7 @@ function propertiesText(opts: InitOptions, consumer: string, region: string): st
     ['where AWS credentials come from: env vars, ~/.aws, instance role, ...', 'AWSCredentialsProvider', 'DefaultCredentialsProvider'],
     ['the region of the stream and the lease table', 'regionName', region],
     ['a new application starts at the oldest record (LATEST: only new ones)', 'initialPositionInStream', 'TRIM_HORIZON'],
-    ['time children get to checkpoint on shutdown; 0 = no shutdownRequested at all; keep it > failoverTimeMillis (10000)', 'shutdownGraceMillis', '20000'],
+    [`time children get to checkpoint on shutdown; 0 = no shutdownRequested at all; keep it > failoverTimeMillis (${opts.local ? 4000 : 10000})`, 'shutdownGraceMillis', '20000'],
     ['empty batches on idle shards, so work that finishes later is still checkpointed (only true has an effect)', 'callProcessRecordsEvenForEmptyRecordList', 'true'],
   ];
   if (opts.local) {
@@ -75,7 +75,10 @@ function propertiesText(opts: InitOptions, consumer: string, region: string): st
       ['KCL 3 otherwise probes the EC2 instance metadata service', 'disableWorkerMetrics', 'true'],
       ['poll GetRecords (FANOUT also works locally; on AWS it costs extra)', 'retrievalMode', 'POLLING'],
       ['poll every 250 ms (minimum 200)', 'idleTimeBetweenReadsInMillis', '250'],
+      ['one local worker: take over a dead worker\'s leases after 4 s (default 10 s)', 'failoverTimeMillis', '4000'],
       ['assign leases every second instead of every 2 * failoverTimeMillis: faster local start-up', 'leaseAssignmentIntervalMillis', '1000'],
+      ['look for new and ended shards every second (default 60 s): a new lease table gets its leases sooner', 'shardSyncIntervalMillis', '1000'],
+      ['check every second whether a child shard\'s parents are done (default 10 s)', 'parentShardPollIntervalMillis', '1000'],
     );
   }
   const header = `# MultiLangDaemon configuration for ${opts.name}, created by kcl-ts init. Check it with: kcl-ts validate -p <this file>\n`;

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runInit } from '../../src/launcher/init.js';
 import { LOCAL_CREDENTIALS_EXPORT } from '../../src/launcher/init-next-steps.js';
-import { LOCAL_AWS_ENV } from '../../src/local/stack.js';
+import { LOCAL_AWS_ENV, LOCAL_TUNING } from '../../src/local/stack.js';
 import { parseProperties } from '../../src/launcher/properties.js';
 import { validateProperties } from '../../src/launcher/validate.js';
 import type { CliIO } from '../../src/launcher/io.js';
@@ -46,7 +46,10 @@ test('init --local scaffolds consumer.mjs and a properties file that validates w
     disableWorkerMetrics: 'true',
     retrievalMode: 'POLLING',
     idleTimeBetweenReadsInMillis: '250',
+    failoverTimeMillis: '4000',
     leaseAssignmentIntervalMillis: '1000',
+    shardSyncIntervalMillis: '1000',
+    parentShardPollIntervalMillis: '1000',
   });
   const text = readFileSync(file, 'utf8');
   assert.equal(text.match(/^# /gm)!.length, Object.keys(values).length + 1, 'a comment per key, plus the header');
@@ -54,6 +57,17 @@ test('init --local scaffolds consumer.mjs and a properties file that validates w
   assert.match(io.out(), /created svc\/consumer\.mjs\ncreated svc\/orders-app\.properties\n/);
   assert.match(io.out(), /\n  npx kcl-ts validate -p svc\/orders-app\.properties\n  npx kcl-ts local -p svc\/orders-app\.properties --records 100 /);
   assert.equal(io.err(), '');
+});
+
+test('init --local has the local stack\'s tuning (the daemon alone starts as fast as `kcl-ts local`), except a longer shutdown grace', () => {
+  const cwd = tempDir();
+  assert.equal(runInit({ dir: '.', name: 'app', stream: 's', local: true }, fakeIo(cwd)), 0);
+  const written = parseProperties(readFileSync(join(cwd, 'app.properties'), 'utf8'));
+  for (const line of LOCAL_TUNING) {
+    const [key, value] = line.split(' = ') as [string, string];
+    if (key === 'shutdownGraceMillis') continue; // 20 s here: the user's handler may need it; the demo needs 8
+    assert.equal(written.entries.get(key)?.value, value, key);
+  }
 });
 
 test('init without --local validates with no errors or warnings (region defaults to us-east-1)', () => {
