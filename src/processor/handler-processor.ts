@@ -138,9 +138,12 @@ export class HandlerProcessor implements RecordProcessor {
       }
     } else {
       for (const job of jobsByKey(records, first)) {
-        if (this.#halted) for (const r of job.list!) r.release();
+        if (this.#halted) {
+          for (const r of job.list!) r.release();
+          continue;
+        }
         // Stryker disable next-line BooleanLiteral: memory only (which records copy their payload), measured by bench/dispatch.ts.
-        else if (!this.#dispatcher.push(job)) for (const r of job.list!) r.detach();
+        if (!this.#dispatcher.push(job)) for (const r of job.list!) r.detach();
       }
     }
     // Backpressure: the daemon sends nothing more until this reply; it keeps listening for checkpoints

@@ -275,3 +275,26 @@ for (const batch of [false, true]) {
     await daemon.close();
   });
 }
+
+for (const batch of [false, true]) {
+  test(`pooled stdin, ${batch ? 'handleBatch' : 'handle'}: a synchronous stop-shard in a 6 MB line gives back the blocks of the records it never started`, async () => {
+    const f = new RecordFactory();
+    const fail = (key: string) => {
+      if (key === 'bad') throw new Error('poison');
+    };
+    const options: HandlerOptions = batch
+      ? { maxRetries: 0, maxInFlightBytes: 1000, handleBatch: (records) => fail(records[0]!.partitionKey) }
+      : { maxRetries: 0, maxInFlightBytes: 1000, handle: (r) => fail(r.partitionKey) };
+    const daemon = FakeDaemon.inProcess({ ...options, statsIntervalMs: 0 }, { replyTimeoutMs: 5000 });
+    await daemon.initialize();
+    const pad = 'p'.repeat(50_000);
+    await daemon.processRecords([f.record({ partitionKey: 'bad' }), ...Array.from({ length: 90 }, (_, i) => f.record({ partitionKey: `k${i % 3}`, data: pad }))]);
+    // Blocks still held by the 90 records would hold this reply: 4 x 1000 bytes + one block is the bound.
+    await daemon.processRecords([f.record({ partitionKey: 'k0' })]);
+    await daemon.shutdownRequested();
+    assert.deepEqual(daemon.checkpoints, [], 'nothing passed the failed first record');
+    await daemon.leaseLost();
+    await daemon.close();
+  });
+}
+
