@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { say, warn, type CliIO } from '../launcher/io.js';
 import { ensureBridgeJar } from '../launcher/bridge-jar.js';
 import { JAR_SETS, ensureJars, writeLock, type JarSet } from '../launcher/jars.js';
+import { javaClasspath } from '../launcher/java.js';
 
 interface JarsFlags {
   dir?: string;
@@ -39,7 +40,8 @@ export function jarsCommand(io: CliIO, setExit: (code: number) => void): Command
       // The DynamoDB Streams bridge also needs its own jar, built from maven/streams-bridge (or shipped).
       const bridge = set === 'streams-bridge' ? await ensureBridgeJar({ ...opts, rebuild: flags.rebuild }) : undefined;
       if (flags.classpath) {
-        say(io, [...(bridge ? [bridge.jar] : []), ...jars.classpath].join(':'));
+        // Checked as the launcher checks what it gives java: a `:` in a path would split an entry in two.
+        say(io, javaClasspath([...(bridge ? [bridge.jar] : []), ...jars.classpath]));
         return;
       }
       say(io, `${jars.artifact}: ${jars.classpath.length} jars in ${jars.dir} (${jars.source}, checksums verified)`);

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { LauncherErrorCode } from '../../src/launcher/errors.js';
 import { ensureJars, readLock, verifyJars, type ResolvedJars } from '../../src/launcher/jars.js';
+import { main } from '../../src/cli/main.js';
 import { rejectsWith, tempDir } from '../helpers.js';
 
 const work = tempDir('kcl-ts-jars-safety-');
@@ -132,3 +133,22 @@ test('verify: the classpath names the real paths that were verified (a folder re
   assert.equal(jars.classpath.length, 131);
   assert.ok(jars.classpath.every((p) => p.startsWith(`${realpathSync(real)}/`)), jars.classpath[0]);
 });
+
+test('`kcl-ts jars --classpath` prints only a classpath java reads as the verified jars: a folder with `:` in its path is refused', async () => {
+  const io = (dir: string) => {
+    let out = '';
+    let err = '';
+    return { io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, env: process.env, cwd: dir }, out: () => out, err: () => err };
+  };
+  const plain = linkTree(join(work, 'plain-cp'));
+  const ok = io(work);
+  assert.equal(await main(['jars', '--classpath', '--dir', plain], ok.io), 0, ok.err());
+  const entries = ok.out().trim().split(':');
+  assert.equal(entries.length, readLock('kcl-multilang').files.filter((f) => f.file.endsWith('.jar')).length);
+  const colon = linkTree(join(work, 'a:b'));
+  const bad = io(work);
+  assert.equal(await main(['jars', '--classpath', '--dir', colon], bad.io), 1);
+  assert.equal(bad.out(), '', 'no classpath printed');
+  assert.match(bad.err(), /contains `:`.*\[KCLTS_ERR_LAUNCHER_JARS_PATH_UNSAFE\]/s);
+});
+
