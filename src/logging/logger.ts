@@ -30,6 +30,19 @@ export interface ShardLogger {
   close(): void;
 }
 
+/**
+ * pino's error serializer, made safe: a thrown value whose properties throw when read (a getter, a
+ * Proxy) is logged as unreadable instead of making the log call throw, which would turn a handler's
+ * failure into an internal error.
+ */
+export function safeErrorSerializer(err: unknown): unknown {
+  try {
+    return pino.stdSerializers.err(err as Error);
+  } catch (readError) {
+    return { type: 'Unreadable', message: `the thrown value could not be read: ${readError instanceof Error ? readError.message : String(readError)}` };
+  }
+}
+
 /** Creates the process's root logger. Synchronous writes: a crash never loses the line that explains it. */
 export function createShardLogger(options: LogOptions = {}, env: NodeJS.ProcessEnv = process.env): ShardLogger {
   const destination = chooseLogDestination(options.destination, env);
@@ -41,6 +54,7 @@ export function createShardLogger(options: LogOptions = {}, env: NodeJS.ProcessE
       level: options.level ?? (env.KCL_TS_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info',
       mixin: () => ({ shardId }),
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: safeErrorSerializer },
     },
     stream,
   );

@@ -209,7 +209,9 @@ test('stop-shard closes the gate when the policy decides: another key finishing 
   }
 });
 
-test('an internal error running a job (a thrown value that cannot even be logged) stops the shard visibly; no checkpoint passes the record', async () => {
+// The runtime kit's logger is plain pino, whose error serializer throws on such a value (kcl-ts's own
+// loggers do not: test/logging/unreadable-error.test.ts): the log call in the runtime throws, an internal error.
+test('an internal error running a job (here: a logger that throws on the thrown value) stops the shard visibly; no checkpoint passes the record', async () => {
   const f = new RecordFactory();
   const hostile = {
     get message(): string {

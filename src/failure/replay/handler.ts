@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { safeErrorSerializer } from '../../logging/logger.js';
 import { KinesisRecord } from '../../processor/record.js';
 import { FailureError, FailureErrorCode } from '../errors.js';
 import type { DeadLetter } from '../types.js';
@@ -66,7 +67,7 @@ export function toRecord(e: DeadLetter): KinesisRecord {
 
 /** A pino logger writing to `stream` (the CLI's stderr). */
 export function replayLogger(stream: { write(text: string): unknown }, env: NodeJS.ProcessEnv): Logger {
-  return pino({ name: 'kcl-ts-replay', level: env.KCL_TS_LOG_LEVEL ?? 'info' }, { write: (s: string) => void stream.write(s) });
+  return pino({ name: 'kcl-ts-replay', level: env.KCL_TS_LOG_LEVEL ?? 'info', serializers: { err: safeErrorSerializer } }, { write: (s: string) => void stream.write(s) });
 }
 
 /** Calls the handler once for an entry (attempt 1). */
