@@ -19,6 +19,24 @@ export function excerpt(text: string, max = 120): string {
   return flat.replace(/\s+/g, ' ');
 }
 
+/**
+ * The message of a thrown value, never throwing: an Error's message, another value as text, and for a
+ * value that throws when read (a getter, a Proxy) `the thrown value could not be read: <why>`.
+ */
+export function errorMessage(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch (readError) {
+    let why = 'unknown reason';
+    try {
+      why = readError instanceof Error ? readError.message : String(readError);
+    } catch {
+      // a reading error that cannot be read either
+    }
+    return `the thrown value could not be read: ${why}`;
+  }
+}
+
 /** Describes a value for option-validation messages: ``\`0\` (number)``. */
 export function describeValue(value: unknown): string {
   let shown: string;

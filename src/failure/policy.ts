@@ -1,4 +1,4 @@
-import { KclTsError } from '../errors.js';
+import { errorMessage, KclTsError } from '../errors.js';
 import type { KinesisRecord } from '../processor/record.js';
 import type { DeadLetter, DeadLetterError } from './types.js';
 
@@ -23,11 +23,16 @@ export type FailurePolicy<Ctx> =
 
 /** The error fields of a dead letter. */
 export function errorInfo(error: unknown): DeadLetterError {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+  try {
+    if (error instanceof Error) {
+      const code = (error as { code?: unknown }).code;
+      return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+    }
+    return { name: typeof error, message: String(error) };
+  } catch {
+    // A value that throws when read (a getter, a Proxy): the dead letter is still written, saying so.
+    return { name: 'Unreadable', message: errorMessage(error) };
   }
-  return { name: typeof error, message: String(error) };
 }
 
 /** Builds the dead letter of a record. */

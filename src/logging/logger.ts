@@ -1,5 +1,6 @@
 import { closeSync } from 'node:fs';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { errorMessage } from '../errors.js';
 import { chooseLogDestination, type LogDestination } from './destination.js';
 
 export type { Logger } from 'pino';
@@ -39,7 +40,7 @@ export function safeErrorSerializer(err: unknown): unknown {
   try {
     return pino.stdSerializers.err(err as Error);
   } catch (readError) {
-    return { type: 'Unreadable', message: `the thrown value could not be read: ${readError instanceof Error ? readError.message : String(readError)}` };
+    return { type: 'Unreadable', message: `the thrown value could not be read: ${errorMessage(readError)}` };
   }
 }
 

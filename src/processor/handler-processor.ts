@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { CheckpointTracker, comparePositions, type Position } from '../checkpoint/index.js';
 import { isThenable, KeyedDispatcher } from '../dispatch/index.js';
-import type { KclTsError } from '../errors.js';
+import { errorMessage, type KclTsError } from '../errors.js';
 import { ProtocolError, ProtocolErrorCode } from '../protocol/index.js';
 import { withTimeout } from '../timeout.js';
 import type { Checkpointer } from './checkpointer.js';
@@ -50,6 +50,8 @@ export class HandlerProcessor implements RecordProcessor {
   // Stryker disable next-line StringLiteral: the daemon always sends initialize first; the default is never read.
   #shardId = 'unknown';
   #stopped: { record: Position; error: unknown } | undefined;
+  /** Jobs #fail has handled (a job whose bookkeeping then threw must not fail twice). */
+  readonly #failedJobs = new WeakSet<Job>();
   /** No handler call may start any more (stop-shard decided, drain timed out, or lease lost). */
   #halted = false;
   /** Why `ctx.signal` was aborted, if it was: what unfinished records are counted as. */
@@ -262,9 +264,9 @@ export class HandlerProcessor implements RecordProcessor {
     this.#refused += records.length;
     for (const r of records) r.release();
     const first = records[0]!.sequenceNumber;
-    if (this.#stopped) {
+    if (this.#stopped || !this.#abandonReason) {
       this.#log.warn(
-        { records: records.length, first, failedAt: this.#stopped.record },
+        { records: records.length, first, failedAt: this.#stopped?.record },
         'shard stopped after a failed record: batch not processed (it is delivered again after a restart, from the checkpoint)',
       );
     } else {
@@ -289,30 +291,31 @@ export class HandlerProcessor implements RecordProcessor {
     }
   }
 
+  /**
+   * Stop-shard for a job: counts it, halts the shard and reports the failure, then logs. The state is
+   * complete before any log call (a log call is the one thing here that can throw, with a logger of the
+   * user's); a job fails once, even when its bookkeeping threw and it comes back as an internal error.
+   */
   #fail(job: Job, error: unknown): void {
+    this.#failedJobs.add(job);
     const record = job.first.ref();
+    this.#status?.count('failed', job.records);
+    const dropped = this.#halt();
+    if (!this.#stopped || comparePositions(record, this.#stopped.record) < 0) {
+      this.#stopped = { record, error };
+      this.#status?.update({ state: 'stopped-on-failure', failure: { ...record, error: errorMessage(error) } });
+    }
     this.#log.error(
       { err: error, record, records: job.records, attempts: job.attempts },
       'handler failed (stop-shard): the checkpoint stays before this record and the shard takes no new batches',
     );
-    this.#status?.count('failed', job.records);
-    const dropped = this.#halt();
     if (dropped > 0) this.#log.warn({ droppedRecords: dropped }, 'stop-shard: queued records and retries dropped; no handler call starts any more');
-    // Stryker disable next-line EqualityOperator: two failures are two records, never the same position.
-    if (!this.#stopped || comparePositions(record, this.#stopped.record) < 0) {
-      this.#stopped = { record, error };
-      this.#status?.update({
-        state: 'stopped-on-failure',
-        failure: { ...record, error: error instanceof Error ? error.message : String(error) },
-      });
-    }
   }
 
   /** Waits for queued and running work, checkpointing progress meanwhile; aborts what is left at the timeout. */
   async #drain(checkpointer: Checkpointer, why: string): Promise<void> {
     const deadline = Date.now() + this.#o.drainTimeoutMs;
     const idle = this.#dispatcher.onIdle();
-    // Stryker disable next-line EqualityOperator: one more wait of 0 ms when exactly at the deadline.
     for (let left = this.#o.drainTimeoutMs; left > 0; left = deadline - Date.now()) {
       if (await settlesWithin(idle, Math.min(left, 1000))) return;
       await this.#checkpoints.checkpoint(checkpointer, false);
@@ -354,9 +357,17 @@ export class HandlerProcessor implements RecordProcessor {
    * under stop-shard, so that the shard stops visibly instead of stalling its checkpoint unseen.
    */
   #internalError(job: Job, err: unknown): void {
-    const error = new Error(`internal error running a job: ${err instanceof Error ? err.message : String(err)}`);
-    this.#log.error({ err: error, partitionKey: job.key }, 'internal error running a job: the record is treated as failed (stop-shard)');
-    this.#fail(job, error);
+    const error = new Error(`internal error running a job: ${errorMessage(err)}`);
+    try {
+      if (!this.#failedJobs.has(job)) this.#fail(job, error);
+    } catch {
+      // Only #fail's log lines can throw, after its state is complete.
+    }
     this.#release(job);
+    try {
+      this.#log.error({ err: error, partitionKey: job.key }, 'internal error running a job: the record is treated as failed (stop-shard)');
+    } catch {
+      // A logger that throws even on a plain Error: the status file says it (stopped-on-failure).
+    }
   }
 }

@@ -39,10 +39,8 @@ export class WatermarkCheckpoints {
     if (this.#checkpointed && comparePositions(wm, this.#checkpointed) <= 0) return;
     const interval = this.#interval;
     if (!force && interval) {
-      // Stryker disable next-line ConditionalExpression: `n >= undefined` is false too; the test says what is meant.
-      const byRecords = interval.records !== undefined && this.#tracker.passed - this.#passedAtCheckpoint >= interval.records;
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: as above; and `>` differs only within the same millisecond.
-      const byTime = interval.ms !== undefined && Date.now() - this.#checkpointedAt >= interval.ms;
+      const byRecords = this.#tracker.passed - this.#passedAtCheckpoint >= (interval.records ?? Infinity);
+      const byTime = Date.now() - this.#checkpointedAt >= (interval.ms ?? Infinity);
       if (!byRecords && !byTime) return;
     }
     const at = { sequenceNumber: wm.sequenceNumber, subSequenceNumber: wm.subSequenceNumber ?? 0 };

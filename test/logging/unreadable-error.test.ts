@@ -9,6 +9,7 @@ import { safeErrorSerializer } from '../../src/logging/index.js';
 import { HandlerProcessor, resolveHandlerOptions } from '../../src/processor/index.js';
 import { FakeDaemon, MemorySink, RecordFactory } from '../../src/testing/index.js';
 import { MODES, startScenario } from '../processor/harness.js';
+import { MemoryStatus } from '../processor/runtime-kit.js';
 
 const unreadable = () => ({
   get message(): string {
@@ -83,3 +84,34 @@ test('over a real pipe (run() and its logger): an unreadable thrown value goes t
     run.cleanup();
   }
 });
+
+test('with the serializer, an Error whose message getter throws: stop-shard reports a readable reason; a dead letter says it was unreadable', async () => {
+  class Unreadable extends Error {
+    override get message(): string {
+      throw new Error('no message for you');
+    }
+  }
+  const logger = pino({ level: 'debug', serializers: { err: safeErrorSerializer } }, new Writable({ write: (_c, _e, done) => done() }));
+  const f = new RecordFactory();
+  for (const policy of ['stop-shard', 'dead-letter'] as const) {
+    const sink = new MemorySink();
+    const status = new MemoryStatus();
+    const options = resolveHandlerOptions({ maxRetries: 0, statsIntervalMs: 0, onFailure: policy, deadLetter: sink, handle: () => { throw new Unreadable(); } });
+    const daemon = FakeDaemon.inProcess(new HandlerProcessor(options, logger, {}, status));
+    await daemon.initialize();
+    const record = f.record({ partitionKey: 'a' });
+    await daemon.processRecords([record]);
+    await daemon.shutdownRequested();
+    if (policy === 'stop-shard') {
+      assert.equal(status.status.state, 'stopped-on-failure');
+      assert.equal(status.status.failed, 1);
+      assert.equal(status.status.failure?.error, 'the thrown value could not be read: no message for you');
+      assert.deepEqual(daemon.checkpoints, []);
+    } else {
+      assert.deepEqual(sink.entries.map((e) => e.error), [{ name: 'Unreadable', message: 'the thrown value could not be read: no message for you' }]);
+      assert.equal(status.status.deadLettered, 1);
+      assert.equal(daemon.checkpoints.at(-1)?.sequenceNumber, record.sequenceNumber);
+    }
+  }
+});
+

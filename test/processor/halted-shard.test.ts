@@ -20,17 +20,17 @@ test('after a drain timeout: a later batch is answered, not run, with a line; sh
   const ran: string[] = [];
   const { daemon, find } = runtime({
     drainTimeoutMs: 40,
-    // Ignores ctx.signal and succeeds after the drain gave up: the record itself settles.
+    // Ignores ctx.signal and succeeds well after the drain gave up: the record itself settles.
     handle: async (r) => {
       ran.push(r.sequenceNumber);
-      await sleep(120);
+      await sleep(400);
     },
   });
   await daemon.initialize();
   const first = f.record({ partitionKey: 'a' });
   await daemon.processRecords([first]);
   await daemon.shutdownRequested(); // the drain times out at 40 ms
-  await sleep(200); // the call ends well after it
+  await sleep(500); // the call ends after it
   const later = [f.record({ partitionKey: 'b' }), f.record({ partitionKey: 'c' })];
   await daemon.processRecords(later);
   assert.deepEqual(ran, [first.sequenceNumber], 'the later batch did not run');
@@ -54,7 +54,7 @@ test('lease loss: calls that end after the grace period count for nothing more (
     leaseLostGraceMs: 30,
     // Ignore ctx.signal: one fails late, one succeeds late.
     handle: async (r) => {
-      await sleep(150);
+      await sleep(400);
       if (r.partitionKey === 'fails') throw new Error('late failure');
     },
   });
@@ -62,7 +62,7 @@ test('lease loss: calls that end after the grace period count for nothing more (
   await daemon.processRecords([f.record({ partitionKey: 'fails' }), f.record({ partitionKey: 'succeeds' })]);
   await daemon.leaseLost();
   assert.equal(status.status.abandonedOnLeaseLoss, 2, 'both were still running at the end of the grace period');
-  await sleep(250);
+  await sleep(500);
   assert.equal(status.status.abandonedOnLeaseLoss, 2, 'not counted again when they end');
   assert.equal(status.status.processed, 0);
   assert.equal(status.status.failed, 0);
@@ -122,7 +122,7 @@ test('lease loss while the dead-letter sink is failing: the record is abandoned,
       description: 'failing',
       async write() {
         writes++;
-        await sleep(60);
+        await sleep(300);
         throw new Error('sink down');
       },
     },
@@ -134,7 +134,7 @@ test('lease loss while the dead-letter sink is failing: the record is abandoned,
   await daemon.processRecords([f.record({ partitionKey: 'a' })]);
   await sleep(10); // the first write is under way
   await daemon.leaseLost(); // waits for the write to fail (grace period 5 s)
-  await sleep(100);
+  await sleep(350);
   assert.equal(writes, 1);
   assert.deepEqual(find(/^dead-letter sink failed; retrying/), [], 'no retry once the lease is gone');
   assert.equal(status.status.abandonedOnLeaseLoss, 1);
@@ -238,6 +238,31 @@ test('an internal error running a job (here: a logger that throws on the thrown 
   assert.equal(status.status.failed, 1);
   assert.equal(status.status.failure?.sequenceNumber, batch[1]!.sequenceNumber);
   assert.deepEqual(seqs(daemon.checkpoints), [batch[0]!.sequenceNumber], 'the checkpoint stays before it');
+});
+
+test('an Error whose message getter throws: the shard stops once (failed 1, stopped-on-failure, a readable reason), not twice', async () => {
+  class Unreadable extends Error {
+    override get message(): string {
+      throw new Error('no message for you');
+    }
+  }
+  const f = new RecordFactory();
+  const batch = [f.record({ partitionKey: 'ok' }), f.record({ partitionKey: 'bad' })];
+  const { daemon, find, status } = runtime({
+    maxRetries: 0,
+    handle: (r) => {
+      if (r.partitionKey === 'bad') throw new Unreadable();
+    },
+  });
+  await daemon.initialize();
+  await daemon.processRecords(batch);
+  await daemon.shutdownRequested();
+  assert.equal(status.status.failed, 1);
+  assert.equal(status.status.state, 'stopped-on-failure');
+  assert.equal(status.status.failure?.sequenceNumber, batch[1]!.sequenceNumber);
+  assert.equal(status.status.failure?.error, 'the thrown value could not be read: no message for you');
+  assert.equal(find(/^internal error running a job/).length, 1, "the runtime kit's plain pino throws logging it: one internal error line");
+  assert.deepEqual(seqs(daemon.checkpoints), [batch[0]!.sequenceNumber]);
 });
 
 test('a record at or before one already delivered is a protocol error naming the tracker error as its cause', async () => {
