@@ -16,7 +16,7 @@ const areas = {
   },
   handler: {
     mutate: ['src/processor/handler-processor.ts', 'src/processor/job-runner.ts', 'src/processor/watermark-checkpoints.ts', 'src/timeout.ts'],
-    tests: ['processor/handler-runtime', 'processor/handler-endings', 'processor/handler', 'processor/failure', 'processor/halted-shard', 'processor/abort-not-failure', 'processor/stop-shard', 'processor/small-in-flight-bound', 'dispatch/retry-order', 'dispatch/runtime.property', 'processor/checkpoint-pacing'],
+    tests: ['processor/handler-runtime', 'processor/handler-endings', 'processor/handler', 'processor/failure', 'processor/halted-shard', 'processor/abort-not-failure', 'processor/stop-shard', 'processor/small-in-flight-bound', 'dispatch/retry-order', 'dispatch/runtime.property', 'processor/timeout', 'processor/checkpoint-pacing'],
   },
   codec: {
     mutate: ['src/protocol/codec.ts'],

@@ -266,6 +266,7 @@ export class HandlerProcessor implements RecordProcessor {
     const first = records[0]!.sequenceNumber;
     if (this.#stopped || !this.#abandonReason) {
       this.#log.warn(
+        // Stryker disable next-line OptionalChaining: #stopped is unset here only between a stop decision and #fail (microtasks apart); `?.` keeps that from throwing.
         { records: records.length, first, failedAt: this.#stopped?.record },
         'shard stopped after a failed record: batch not processed (it is delivered again after a restart, from the checkpoint)',
       );

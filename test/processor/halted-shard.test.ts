@@ -265,6 +265,50 @@ test('an Error whose message getter throws: the shard stops once (failed 1, stop
   assert.deepEqual(seqs(daemon.checkpoints), [batch[0]!.sequenceNumber]);
 });
 
+test('an internal error before the policy decided (the retry line cannot be logged): the shard still stops, once', async () => {
+  const f = new RecordFactory();
+  const unloggable = {
+    get message(): string {
+      throw new Error('no message for you');
+    },
+  };
+  const batch = [f.record({ partitionKey: 'ok' }), f.record({ partitionKey: 'bad' })];
+  const { daemon, find, status } = runtime({
+    maxRetries: 3,
+    handle: (r) => {
+      if (r.partitionKey === 'bad') throw unloggable;
+    },
+  });
+  await daemon.initialize();
+  await daemon.processRecords(batch);
+  await daemon.shutdownRequested();
+  assert.equal(find(/^internal error running a job/).length, 1);
+  assert.equal(status.status.retried, 0, 'the retry never happened: logging it threw');
+  assert.equal(status.status.failed, 1);
+  assert.equal(status.status.state, 'stopped-on-failure');
+  assert.equal(status.status.failure?.error, 'internal error running a job: no message for you');
+  assert.deepEqual(seqs(daemon.checkpoints), [batch[0]!.sequenceNumber]);
+});
+
+test('a batch after stop-shard and then a drain timeout is refused as after the failure (the failure is the reason)', async () => {
+  const f = new RecordFactory();
+  const { daemon, find } = runtime({
+    maxRetries: 0,
+    drainTimeoutMs: 30,
+    handle: (r) => (r.partitionKey === 'bad' ? Promise.reject(new Error('poison')) : r.partitionKey === 'slow' ? new Promise<void>(() => undefined) : undefined),
+  });
+  await daemon.initialize();
+  const batch = [f.record({ partitionKey: 'slow' }), f.record({ partitionKey: 'bad' })];
+  await daemon.processRecords(batch);
+  await sleep(20); // bad fails: stop-shard; slow keeps running
+  await daemon.shutdownRequested(); // the drain times out on slow
+  await daemon.processRecords([f.record({ partitionKey: 'later' })]);
+  const refused = find(/^shard stopped after a failed record: batch not processed/);
+  assert.equal(refused.length, 1);
+  assert.deepEqual(refused[0]!.failedAt, { partitionKey: 'bad', sequenceNumber: batch[1]!.sequenceNumber, subSequenceNumber: 0 });
+  assert.deepEqual(find(/^batch after the shard halted/), []);
+});
+
 test('a record at or before one already delivered is a protocol error naming the tracker error as its cause', async () => {
   const f = new RecordFactory();
   const processor = new HandlerProcessor(resolveHandlerOptions({ handle: () => undefined, statsIntervalMs: 0 }), pino({ level: 'silent' }), {});
