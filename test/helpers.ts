@@ -85,3 +85,18 @@ export function prng(seed: number): (n: number) => number {
     return s % n;
   };
 }
+
+/** A thrown value whose `message` getter throws (plain pino's error serializer throws on it). */
+export const unreadableValue = (): { readonly message: string } => ({
+  get message(): string {
+    throw new Error('no message for you');
+  },
+});
+
+/** An Error whose `message` getter throws. */
+export class UnreadableError extends Error {
+  override get message(): string {
+    throw new Error('no message for you');
+  }
+}
+

@@ -10,17 +10,12 @@ import { HandlerProcessor, resolveHandlerOptions } from '../../src/processor/ind
 import { FakeDaemon, MemorySink, RecordFactory } from '../../src/testing/index.js';
 import { MODES, startScenario } from '../processor/harness.js';
 import { MemoryStatus } from '../processor/runtime-kit.js';
-
-const unreadable = () => ({
-  get message(): string {
-    throw new Error('no message for you');
-  },
-});
+import { unreadableValue, UnreadableError } from '../helpers.js';
 
 test('safeErrorSerializer: an Error as pino serializes it; a value that throws when read, as unreadable', () => {
   const error = Object.assign(new Error('boom'), { code: 'E_BOOM' });
   assert.deepEqual(safeErrorSerializer(error), pino.stdSerializers.err(error));
-  assert.deepEqual(safeErrorSerializer(unreadable()), { type: 'Unreadable', message: 'the thrown value could not be read: no message for you' });
+  assert.deepEqual(safeErrorSerializer(unreadableValue()), { type: 'Unreadable', message: 'the thrown value could not be read: no message for you' });
 });
 
 test('in-process, with the serializer: an unreadable thrown value is retried, logged, then dead-lettered; the shard goes on', async () => {
@@ -47,7 +42,7 @@ test('in-process, with the serializer: an unreadable thrown value is retried, lo
     deadLetter: sink,
     handle: (r) => {
       calls++;
-      if (r.text() === 'bad') throw unreadable();
+      if (r.text() === 'bad') throw unreadableValue();
     },
   });
   const daemon = FakeDaemon.inProcess(new HandlerProcessor(options, logger, {}));
@@ -86,17 +81,12 @@ test('over a real pipe (run() and its logger): an unreadable thrown value goes t
 });
 
 test('with the serializer, an Error whose message getter throws: stop-shard reports a readable reason; a dead letter says it was unreadable', async () => {
-  class Unreadable extends Error {
-    override get message(): string {
-      throw new Error('no message for you');
-    }
-  }
   const logger = pino({ level: 'debug', serializers: { err: safeErrorSerializer } }, new Writable({ write: (_c, _e, done) => done() }));
   const f = new RecordFactory();
   for (const policy of ['stop-shard', 'dead-letter'] as const) {
     const sink = new MemorySink();
     const status = new MemoryStatus();
-    const options = resolveHandlerOptions({ maxRetries: 0, statsIntervalMs: 0, onFailure: policy, deadLetter: sink, handle: () => { throw new Unreadable(); } });
+    const options = resolveHandlerOptions({ maxRetries: 0, statsIntervalMs: 0, onFailure: policy, deadLetter: sink, handle: () => { throw new UnreadableError(); } });
     const daemon = FakeDaemon.inProcess(new HandlerProcessor(options, logger, {}, status));
     await daemon.initialize();
     const record = f.record({ partitionKey: 'a' });

@@ -11,6 +11,7 @@ import { HandlerProcessor, KinesisRecord, resolveHandlerOptions } from '../../sr
 import type { HandlerOptions, RecordContext } from '../../src/processor/handler-options.js';
 import { ProtocolErrorCode } from '../../src/protocol/index.js';
 import { FakeDaemon, RecordFactory } from '../../src/testing/index.js';
+import { unreadableValue, UnreadableError } from '../helpers.js';
 import { runtime } from './runtime-kit.js';
 
 const seqs = (list: { sequenceNumber: string | null }[]) => list.map((c) => c.sequenceNumber);
@@ -213,17 +214,12 @@ test('stop-shard closes the gate when the policy decides: another key finishing 
 // loggers do not: test/logging/unreadable-error.test.ts): the log call in the runtime throws, an internal error.
 test('an internal error running a job (here: a logger that throws on the thrown value) stops the shard visibly; no checkpoint passes the record', async () => {
   const f = new RecordFactory();
-  const hostile = {
-    get message(): string {
-      throw new Error('no message for you');
-    },
-  };
   const batch = [f.record({ partitionKey: 'ok' }), f.record({ partitionKey: 'hostile' }), f.record({ partitionKey: 'ok' })];
   const { daemon, find, status } = runtime({
     concurrency: 1,
     maxRetries: 0,
     handle: (r) => {
-      if (r.partitionKey === 'hostile') throw hostile;
+      if (r.partitionKey === 'hostile') throw unreadableValue();
     },
   });
   await daemon.initialize();
@@ -241,17 +237,12 @@ test('an internal error running a job (here: a logger that throws on the thrown 
 });
 
 test('an Error whose message getter throws: the shard stops once (failed 1, stopped-on-failure, a readable reason), not twice', async () => {
-  class Unreadable extends Error {
-    override get message(): string {
-      throw new Error('no message for you');
-    }
-  }
   const f = new RecordFactory();
   const batch = [f.record({ partitionKey: 'ok' }), f.record({ partitionKey: 'bad' })];
   const { daemon, find, status } = runtime({
     maxRetries: 0,
     handle: (r) => {
-      if (r.partitionKey === 'bad') throw new Unreadable();
+      if (r.partitionKey === 'bad') throw new UnreadableError();
     },
   });
   await daemon.initialize();
@@ -267,16 +258,11 @@ test('an Error whose message getter throws: the shard stops once (failed 1, stop
 
 test('an internal error before the policy decided (the retry line cannot be logged): the shard still stops, once', async () => {
   const f = new RecordFactory();
-  const unloggable = {
-    get message(): string {
-      throw new Error('no message for you');
-    },
-  };
   const batch = [f.record({ partitionKey: 'ok' }), f.record({ partitionKey: 'bad' })];
   const { daemon, find, status } = runtime({
     maxRetries: 3,
     handle: (r) => {
-      if (r.partitionKey === 'bad') throw unloggable;
+      if (r.partitionKey === 'bad') throw unreadableValue();
     },
   });
   await daemon.initialize();
