@@ -54,7 +54,7 @@ export function describeValue(value: unknown): string {
  * record's payload, i.e. personal data. Keeps V8's position (`at position 12`) when it gives one.
  */
 export function jsonErrorReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (message.startsWith('Unexpected token')) return 'unexpected token';
   const stripped = message.replace(/"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g, '').replace(/\s+/g, ' ').trim();
   return stripped === '' || stripped.length > 120 ? 'not valid JSON' : stripped;

@@ -86,6 +86,15 @@ export function prng(seed: number): (n: number) => number {
   };
 }
 
+/** Polls `cond` every 10 ms; fails the test naming `what` if it is not true within `ms`. */
+export async function waitUntil(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
 /** A thrown value whose `message` getter throws (plain pino's error serializer throws on it). */
 export const unreadableValue = (): { readonly message: string } => ({
   get message(): string {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceProcess } from '../../src/local/process.js';
-import { isAlive, sleep, tempDir } from '../helpers.js';
+import { isAlive, sleep, tempDir, waitUntil } from '../helpers.js';
 
 const root = tempDir('kcl-ts-service-');
 let counter = 0;
@@ -38,20 +38,12 @@ function readLog(path: string): string {
   }
 }
 
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 test('ServiceProcess: stdout and stderr are appended to the log file; env and cwd are passed', async () => {
   const log = logFile();
   writeFileSync(log, 'earlier run\n');
   const p = node("console.log('out', process.env.MARK, process.cwd()); console.error('err')", log, { MARK: 'm1' });
   await new Promise((resolve) => p.child.on('close', resolve));
-  await waitFor(() => readLog(log).includes('err'), 'the log');
+  await waitUntil(() => readLog(log).includes('err'), 'the log');
   const text = readLog(log);
   assert.ok(text.startsWith('earlier run\n'), text);
   assert.ok(text.includes(`out m1 ${root}\n`), text);
@@ -114,13 +106,13 @@ test('ServiceProcess: stop() sends SIGTERM to the whole process group and resolv
   );
   let childPid: number | undefined;
   try {
-    await waitFor(() => /child \d+/.test(readLog(log)), 'the child pid');
+    await waitUntil(() => /child \d+/.test(readLog(log)), 'the child pid');
     childPid = Number(/child (\d+)/.exec(readLog(log))![1]);
     assert.ok(isAlive(childPid));
     await p.stop(5000);
     assert.equal(p.running, false);
     assert.equal(p.child.signalCode, 'SIGTERM');
-    await waitFor(() => !isAlive(childPid!), 'the child to be gone');
+    await waitUntil(() => !isAlive(childPid!), 'the child to be gone');
   } finally {
     killAll(p, childPid);
   }
@@ -130,14 +122,14 @@ test('ServiceProcess: stop() kills with SIGKILL after graceMs when SIGTERM is ig
   const log = logFile();
   const p = node("process.on('SIGTERM', () => console.log('ignored')); console.log('ready'); setInterval(() => {}, 1000)", log);
   try {
-    await waitFor(() => readLog(log).includes('ready'), 'the service');
+    await waitUntil(() => readLog(log).includes('ready'), 'the service');
     const t0 = Date.now();
     await p.stop(300);
     const elapsed = Date.now() - t0;
     assert.ok(elapsed >= 290, `waited ${elapsed} ms`);
     assert.ok(elapsed < 3000, `waited ${elapsed} ms`);
     assert.equal(p.child.signalCode, 'SIGKILL');
-    await waitFor(() => readLog(log).includes('ignored'), 'the log');
+    await waitUntil(() => readLog(log).includes('ignored'), 'the log');
   } finally {
     killAll(p);
   }

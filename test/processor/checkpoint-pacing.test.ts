@@ -13,6 +13,7 @@ import { WatermarkCheckpoints } from '../../src/processor/watermark-checkpoints.
 import { CheckpointError, CheckpointErrorCode } from '../../src/protocol/index.js';
 import { RecordFactory } from '../../src/testing/index.js';
 import type { KinesisRecord } from '../../src/index.js';
+import { waitUntil } from '../helpers.js';
 import { runtime } from './runtime-kit.js';
 
 /** A promise the test opens. */
@@ -46,20 +47,10 @@ function backpressured(checkpointInterval: CheckpointInterval | undefined) {
   return { ...kit, batch, reply, finish, answered: () => answered };
 }
 
-/** Waits up to `ms` for `done()`; returns whether it came true. */
-async function within(ms: number, done: () => boolean): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > until) return false;
-    await sleep(5);
-  }
-  return true;
-}
-
 test('backpressure: the reply is held, and the watermark is checkpointed every checkpointInterval.ms meanwhile', async () => {
   const run = backpressured({ ms: 50 });
   try {
-    assert.ok(await within(700, () => run.daemon.checkpoints.length > 0), 'a checkpoint within 700 ms at a 50 ms interval');
+    await waitUntil(() => run.daemon.checkpoints.length > 0, 'a checkpoint at a 50 ms interval', 700);
     assert.equal(run.answered(), false, 'the reply is still held');
     assert.deepEqual(run.daemon.checkpoints.map((c) => c.sequenceNumber), [run.batch[0]!.sequenceNumber]);
   } finally {
@@ -74,7 +65,7 @@ test('backpressure without a checkpoint interval: checkpoints once a second, not
   try {
     await sleep(300);
     assert.deepEqual(plain.daemon.checkpointRequests, [], 'no checkpoint in the first 300 ms');
-    assert.ok(await within(2500, () => plain.daemon.checkpoints.length > 0), 'a checkpoint after about a second');
+    await waitUntil(() => plain.daemon.checkpoints.length > 0, 'a checkpoint after about a second', 2500);
     assert.equal(plain.answered(), false);
     await sleep(200); // byRecords has been held over a second too: its loop has checkpointed if it would
     assert.deepEqual(byRecords.daemon.checkpointRequests, [], 'a records interval that is not due: no checkpoint while held');
